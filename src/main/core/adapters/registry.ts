@@ -1,0 +1,16 @@
+import { fail } from '../../../shared/contract'
+import type { ServerKind } from '../../../shared/kinds'
+import type { KindModule } from './adapter'
+import { hysteria2Kind } from './hysteria2/adapter'
+
+/** kind → module: the only switch on kind in the core (design.md 2.2). */
+const KINDS: Record<ServerKind, KindModule> = {
+  hysteria2: hysteria2Kind,
+}
+
+/** The module of a kind; `unsupported` for a kind this build does not know. */
+export function kindModule(kind: string): KindModule {
+  const mod = (KINDS as Record<string, KindModule | undefined>)[kind]
+  if (!mod) fail('unsupported', `This version of NodeDeck does not support servers of kind "${kind}".`)
+  return mod
+}

@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto'
+import {
+  AppErrorException,
+  ServerConfigSchema,
+  SettingsSchema,
+  appError,
+  fail,
+  toAppError,
+  type AppInfo,
+  type EventName,
+  type EventPayload,
+  type HostCapabilities,
+  type ServerConfig,
+  type ServerDraft,
+  type ServerView,
+} from '../../shared/contract'
+import { createDispatcher, type Handlers } from '../../shared/rpc/dispatcher'
+import type { RpcResult } from '../../shared/rpc/protocol'
+import type { ServerAdapter } from './adapters/adapter'
+import { createHttpClient, type HttpClient } from './adapters/http/http-client'
+import { kindModule } from './adapters/registry'
+import type { CredentialStore } from './credentials/credential-store'
+import { loadConfig, saveConfig, type ConfigFile } from './fleet/config-store'
+import { verdictOf } from './monitor/health'
+import { Monitor } from './monitor/monitor'
+import { Notifier, type NotificationSink } from './notify/notifier'
+import { silentLogger, type Logger } from './util/logger'
+
+export interface CoreDeps {
+  /** Directory of config.json (the demo uses its own). */
+  dataDir: string
+  credentials: CredentialStore
+  host: AppInfo['host']
+  capabilities: HostCapabilities
+  sinks?: NotificationSink[]
+  demo?: boolean
+  logger?: Logger
+  http?: HttpClient
+  version?: string
+  /** Validate every output against the contract (tests, dev). */
+  validateOutput?: boolean
+  /** No background polling (CLI one-shots). */
+  manual?: boolean
+}
+
+/** Sends one event to one connection. */
+export type EventSender = <E extends EventName>(name: E, payload: EventPayload<E>) => void
+
+/** A connected UI (window, tab, CLI) as the core sees it. */
+export interface CoreConnection {
+  readonly id: string
+  call(method: string, input: unknown): Promise<RpcResult>
+  close(): void
+}
+
+export interface Core {
+  /** Connects a UI; its events arrive through `send`. */
+  connect(send: EventSender): CoreConnection
+  /** Starts background polling. */
+  start(): void
+  /** Stops polling and closes connections to servers. */
+  stop(): Promise<void>
+  readonly handlers: Handlers
+  /** Resolves a server by id or unique name (CLI). */
+  resolveServer(ref: string): ServerConfig
+  /** Subscribes to every event (hosts: tray, metrics). */
+  onEvent(fn: (name: EventName, payload: unknown) => void): () => void
+}
+
+/**
+ * The composition root: config, keychain, adapters, monitor, notifier and the contract handlers.
+ * Runs under plain Node; the hosts (Electron, browser host, CLI) only wire transports to it.
+ */
+export async function createCore(deps: CoreDeps): Promise<Core> {
+  const log = deps.logger ?? silentLogger
+  const http = deps.http ?? createHttpClient()
+  const loaded = await loadConfig(deps.dataDir)
+  if (loaded.problem) log.warn('config problem', { problem: loaded.problem })
+  let config: ConfigFile = loaded.config
+  const notifier = new Notifier(deps.sinks ?? [])
+  const connections = new Map<string, { send: EventSender }>()
+  const globalListeners = new Set<(name: EventName, payload: unknown) => void>()
+  /** Secrets read from the keychain, kept in this process's memory only. */
+  const secretCache = new Map<string, string | null>()
+
+  const broadcast = <E extends EventName>(name: E, payload: EventPayload<E>) => {
+    for (const c of connections.values()) c.send(name, payload)
+    for (const fn of globalListeners) fn(name, payload)
+  }
+
+  const monitor = new Monitor(
+    {
+      status(status, changed) {
+        broadcast('server.status', status)
+        if (changed) {
+          const server = config.servers.find((s) => s.id === status.serverId)
+          log.info('state change', { serverId: status.serverId, from: changed.from, to: status.state })
+          const notice = notifier.onChange(status, changed.from, server?.name ?? status.serverId)
+          if (notice) broadcast('notice', notice)
+        }
+      },
+      users(snapshot) {
+        for (const connId of monitor.watchers(snapshot.serverId)) {
+          connections.get(connId)?.send('users.snapshot', snapshot)
+        }
+        for (const fn of globalListeners) fn('users.snapshot', snapshot)
+      },
+    },
+    { manual: deps.manual },
+  )
+
+  const getSecret = async (serverId: string, key: string): Promise<string | null> => {
+    const cacheKey = `${serverId}\u0000${key}`
+    if (secretCache.has(cacheKey)) return secretCache.get(cacheKey) ?? null
+    const value = await deps.credentials.get(serverId, key)
+    secretCache.set(cacheKey, value)
+    return value
+  }
+  const forgetSecrets = (serverId: string) => {
+    for (const k of [...secretCache.keys()]) if (k.startsWith(`${serverId}\u0000`)) secretCache.delete(k)
+  }
+
+  const buildAdapter = (server: ServerConfig, secretOverride?: string): ServerAdapter =>
+    kindModule(server.kind).create({
+      server,
+      http,
+      getSecret: (key) =>
+        secretOverride !== undefined ? Promise.resolve(secretOverride || null) : getSecret(server.id, key),
+    })
+
+  const normalizeDraft = (draft: ServerDraft): ServerDraft => {
+    const mod = kindModule(draft.kind)
+    const opts = mod.optionsSchema.safeParse(draft.options)
+    if (!opts.success) {
+      fail('invalid_input', `Invalid options for a ${draft.kind} server: ${opts.error.issues[0]?.message ?? ''}`)
+    }
+    return { ...draft, url: draft.url.replace(/\/+$/, ''), options: opts.data }
+  }
+
+  const hasSecret = new Map<string, boolean | null>()
+  const refreshHasSecret = async (server: ServerConfig) => {
+    try {
+      hasSecret.set(server.id, (await getSecret(server.id, kindModule(server.kind).secretKey)) !== null)
+    } catch {
+      hasSecret.set(server.id, null)
+    }
+  }
+
+  const view = (s: ServerConfig): ServerView => ({
+    ...s,
+    hasSecret: hasSecret.get(s.id) ?? null,
+    status: monitor.status(s.id) ?? {
+      serverId: s.id,
+      state: 'unknown',
+      since: Date.now(),
+      lastCheckAt: null,
+      lastOkAt: null,
+      latencyMs: null,
+      error: null,
+      pending: null,
+    },
+  })
+
+  const persist = async (next: ConfigFile) => {
+    try {
+      await saveConfig(deps.dataDir, next)
+    } catch (err) {
+      if (err instanceof AppErrorException) throw err
+      fail(
+        'storage',
+        `Could not save the configuration in ${deps.dataDir} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Nothing was changed; check free disk space and permissions.`,
+      )
+    }
+    config = next
+  }
+
+  const findServer = (id: string): ServerConfig => {
+    const s = config.servers.find((x) => x.id === id)
+    if (!s) fail('not_found', `No server with id ${id}. It may have been removed; reload the list.`)
+    return s
+  }
+
+  const requireFacet = <T>(serverId: string, facet: T | undefined, what: string): T => {
+    if (!facet) fail('unsupported', `This kind of server does not support ${what}.`, { serverId })
+    return facet
+  }
+
+  const adapterOf = (serverId: string): ServerAdapter => {
+    findServer(serverId)
+    const a = monitor.adapter(serverId)
+    if (!a) fail('not_found', `Server ${serverId} is not loaded.`, { serverId })
+    return a
+  }
+
+  const withServer = async <T>(serverId: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn()
+    } catch (err) {
+      throw new AppErrorException(toAppError(err, serverId))
+    }
+  }
+
+  const announceServers = () => broadcast('servers.changed', config.servers.map(view))
+
+  for (const s of config.servers) {
+    try {
+      monitor.upsert(s, buildAdapter(s))
+    } catch (err) {
+      log.error('cannot load server', { serverId: s.id, error: toAppError(err).message })
+    }
+  }
+  await Promise.all(config.servers.map(refreshHasSecret))
+
+  const handlers: Handlers = {
+    async 'app.info'() {
+      const kc = await deps.credentials.check()
+      return {
+        name: 'NodeDeck',
+        version: deps.version ?? '0.0.0',
+        host: deps.host,
+        capabilities: deps.capabilities,
+        demo: deps.demo ?? false,
+        keychain: {
+          ok: kc.ok,
+          description: deps.credentials.description,
+          message: kc.ok ? null : kc.message,
+        },
+        configProblem: loaded.problem,
+      }
+    },
+    async 'settings.get'() {
+      return config.settings
+    },
+    async 'settings.set'(patch) {
+      const settings = SettingsSchema.parse({ ...config.settings, ...patch })
+      await persist({ ...config, settings })
+      broadcast('settings.changed', settings)
+      return settings
+    },
+    async 'servers.list'() {
+      return config.servers.map(view)
+    },
+    async 'servers.add'({ draft, secret }) {
+      const d = normalizeDraft(draft)
+      if (config.servers.some((s) => s.name.toLowerCase() === d.name.toLowerCase())) {
+        fail('invalid_input', `A server named "${d.name}" already exists. Choose another name.`, {
+          params: { field: 'name' },
+        })
+      }
+      const server = ServerConfigSchema.parse({ ...d, id: randomUUID(), createdAt: Date.now() })
+      const mod = kindModule(server.kind)
+      if (secret) await deps.credentials.set(server.id, mod.secretKey, secret)
+      try {
+        await persist({ ...config, servers: [...config.servers, server] })
+      } catch (err) {
+        if (secret) await deps.credentials.delete(server.id, mod.secretKey).catch(() => false)
+        throw err
+      }
+      secretCache.delete(`${server.id}\u0000${mod.secretKey}`)
+      hasSecret.set(server.id, Boolean(secret))
+      monitor.upsert(server, buildAdapter(server))
+      announceServers()
+      void monitor.probe(server.id)
+      return { id: server.id }
+    },
+    async 'servers.update'({ id, draft, secret }) {
+      const old = findServer(id)
+      const d = normalizeDraft(draft)
+      if (config.servers.some((s) => s.id !== id && s.name.toLowerCase() === d.name.toLowerCase())) {
+        fail('invalid_input', `A server named "${d.name}" already exists. Choose another name.`, {
+          params: { field: 'name' },
+        })
+      }
+      const server = ServerConfigSchema.parse({ ...d, id, createdAt: old.createdAt })
+      const mod = kindModule(server.kind)
+      if (secret !== undefined) {
+        if (secret === '') await deps.credentials.delete(id, mod.secretKey)
+        else await deps.credentials.set(id, mod.secretKey, secret)
+        forgetSecrets(id)
+      }
+      await persist({ ...config, servers: config.servers.map((s) => (s.id === id ? server : s)) })
+      await refreshHasSecret(server)
+      monitor.upsert(server, buildAdapter(server))
+      announceServers()
+      void monitor.probe(id)
+      return view(server)
+    },
+    async 'servers.remove'({ id }) {
+      findServer(id)
+      await deps.credentials.deleteAll(id)
+      forgetSecrets(id)
+      await persist({ ...config, servers: config.servers.filter((s) => s.id !== id) })
+      monitor.remove(id)
+      hasSecret.delete(id)
+      announceServers()
+      return { ok: true as const }
+    },
+    async 'servers.test'({ draft, secret, id }) {
+      const d = normalizeDraft(draft)
+      const temp = ServerConfigSchema.parse({ ...d, id: id ?? `test-${randomUUID()}`, createdAt: Date.now() })
+      const adapter = id !== undefined && secret === undefined ? buildAdapter(temp) : buildAdapter(temp, secret ?? '')
+      try {
+        const r = await adapter.poll(AbortSignal.timeout(15_000))
+        const v = verdictOf({ ok: true, latencyMs: Math.round(r.latencyMs), partial: r.partial })
+        return { state: v.state, latencyMs: v.latencyMs, error: v.error }
+      } catch (err) {
+        const v = verdictOf({ ok: false, error: toAppError(err, id) })
+        return { state: v.state, latencyMs: null, error: v.error }
+      }
+    },
+    async 'servers.refresh'({ id }) {
+      const ids = id ? [findServer(id).id] : config.servers.map((s) => s.id)
+      await Promise.all(ids.map((x) => monitor.probe(x)))
+      return { ok: true as const }
+    },
+    async 'users.list'({ serverId }) {
+      findServer(serverId)
+      let snap = monitor.users(serverId)
+      if (!snap || snap.at === null) {
+        await monitor.probe(serverId)
+        snap = monitor.users(serverId)
+      }
+      if (!snap) fail('not_found', `Server ${serverId} is not loaded.`, { serverId })
+      if (snap.at === null && snap.error) throw new AppErrorException(snap.error)
+      return snap
+    },
+    async 'users.kick'({ serverId, users }) {
+      const facet = requireFacet(serverId, adapterOf(serverId).users, 'disconnecting users')
+      await withServer(serverId, () => facet.kick(users))
+      log.info('kick', { serverId, count: users.length })
+      void monitor.probe(serverId)
+      return { ok: true as const }
+    },
+    async 'sessions.list'({ serverId }) {
+      const facet = requireFacet(serverId, adapterOf(serverId).sessions, 'listing sessions')
+      const sessions = await withServer(serverId, () => facet.list())
+      return { serverId, at: Date.now(), sessions }
+    },
+    async 'live.watch'({ serverId }, ctx) {
+      findServer(serverId)
+      monitor.watch(serverId, ctx.connectionId)
+      const snap = monitor.users(serverId)
+      if (snap && snap.at !== null) connections.get(ctx.connectionId)?.send('users.snapshot', snap)
+      return { ok: true as const }
+    },
+    async 'live.unwatch'({ serverId }, ctx) {
+      monitor.unwatch(serverId, ctx.connectionId)
+      return { ok: true as const }
+    },
+    async 'notices.list'() {
+      return notifier.list()
+    },
+  }
+
+  const dispatch = createDispatcher(handlers, {
+    validateOutput: deps.validateOutput,
+    onInternalError: (method, err) =>
+      log.error('internal error', { method, error: err instanceof Error ? err.stack : String(err) }),
+  })
+
+  return {
+    handlers,
+    connect(send) {
+      const id = randomUUID()
+      connections.set(id, { send })
+      return {
+        id,
+        call: (method, input) => dispatch(method, input, { connectionId: id }),
+        close() {
+          connections.delete(id)
+          monitor.unwatchAll(id)
+        },
+      }
+    },
+    start() {
+      monitor.start()
+    },
+    async stop() {
+      monitor.stop()
+      await http.close()
+    },
+    resolveServer(ref) {
+      const byId = config.servers.find((s) => s.id === ref)
+      if (byId) return byId
+      const byName = config.servers.filter((s) => s.name.toLowerCase() === ref.toLowerCase())
+      if (byName.length === 1 && byName[0]) return byName[0]
+      if (byName.length > 1) fail('invalid_input', `More than one server is named "${ref}"; use its id.`)
+      throw new AppErrorException(
+        appError('not_found', `No server with id or name "${ref}". Run "nodedeck servers list" to see them.`),
+      )
+    },
+    onEvent(fn) {
+      globalListeners.add(fn)
+      return () => globalListeners.delete(fn)
+    },
+  }
+}

@@ -1,0 +1,163 @@
+import type { AppError, UserRow, UsersSnapshot } from '../../../shared/contract'
+import type { UsersReading } from '../adapters/adapter'
+
+interface Prev {
+  at: number
+  /** Last raw counters as read (cumulative), or the accumulated totals (delta mode). */
+  counters: Map<string, { up: number; down: number }>
+}
+
+/**
+ * Turns successive readings into totals and rates. Rules (the "wrong figure" principle):
+ * - a counter that went backwards is a reset: no rate for that interval, never a negative one;
+ * - the first reading has no rate (unknown, not 0);
+ * - with clear-on-read the server sends deltas: totals are accumulated here since
+ *   `countingSince`, rates are delta / interval;
+ * - a failed reading keeps the last rows, marked stale, with the error.
+ */
+export class TrafficTracker {
+  private prev: Prev | null = null
+  private snapshot: UsersSnapshot
+  private countingSince: number | null = null
+
+  constructor(private readonly serverId: string) {
+    this.snapshot = {
+      serverId,
+      at: null,
+      stale: false,
+      error: null,
+      users: [],
+      clearOnRead: false,
+      countingSince: null,
+      serverReset: false,
+    }
+  }
+
+  /** The latest snapshot (rows may be stale). */
+  current(): UsersSnapshot {
+    return this.snapshot
+  }
+
+  /** Marks the data stale after a failed poll, keeping the rows and their age. */
+  fail(error: AppError): UsersSnapshot {
+    this.snapshot = { ...this.snapshot, stale: this.snapshot.at !== null, error }
+    return this.snapshot
+  }
+
+  /** Feeds one reading; returns the new snapshot. */
+  update(r: UsersReading, partialError: AppError | null): UsersSnapshot {
+    const prevSnap = this.snapshot
+    if (!r.counters) {
+      // Traffic unreadable: keep the traffic figures but mark them stale; devices may be fresh.
+      const users = mergeDevicesOnly(prevSnap.users, r.devices)
+      this.snapshot = { ...prevSnap, users, stale: true, error: partialError }
+      return this.snapshot
+    }
+    const dt = this.prev ? (r.at - this.prev.at) / 1000 : null
+    const totals = new Map<string, { up: number; down: number }>()
+    const rates = new Map<string, { up: number | null; down: number | null; reset: boolean }>()
+    let resets = 0
+    let comparable = 0
+    if (r.countersAreDeltas) {
+      if (this.countingSince === null || !prevSnap.clearOnRead) {
+        this.countingSince = r.at
+        this.prev = null
+      }
+      const acc = this.prev?.counters ?? new Map<string, { up: number; down: number }>()
+      for (const [name, t] of acc) totals.set(name, { ...t })
+      for (const [name, d] of r.counters) {
+        const t = totals.get(name) ?? { up: 0, down: 0 }
+        totals.set(name, { up: t.up + d.up, down: t.down + d.down })
+      }
+      for (const name of totals.keys()) {
+        const d = r.counters.get(name) ?? { up: 0, down: 0 }
+        rates.set(name, {
+          up: dt && dt > 0 ? d.up / dt : null,
+          down: dt && dt > 0 ? d.down / dt : null,
+          reset: false,
+        })
+      }
+    } else {
+      this.countingSince = null
+      const prevCounters = prevSnap.clearOnRead ? null : this.prev?.counters
+      for (const [name, c] of r.counters) {
+        totals.set(name, c)
+        const p = prevCounters?.get(name)
+        if (!p || !dt || dt <= 0) {
+          rates.set(name, { up: null, down: null, reset: false })
+          continue
+        }
+        comparable++
+        if (c.up < p.up || c.down < p.down) {
+          resets++
+          rates.set(name, { up: null, down: null, reset: true })
+        } else {
+          rates.set(name, { up: (c.up - p.up) / dt, down: (c.down - p.down) / dt, reset: false })
+        }
+      }
+      // Users that vanished from the counters were cleared (restart or another clearer).
+      if (prevCounters) {
+        for (const name of prevCounters.keys()) {
+          if (!r.counters.has(name)) {
+            comparable++
+            resets++
+          }
+        }
+      }
+    }
+    const names = new Set<string>([...totals.keys(), ...(r.devices?.keys() ?? [])])
+    const users: UserRow[] = []
+    for (const name of [...names].sort((a, b) => a.localeCompare(b))) {
+      const t = totals.get(name)
+      const rate = rates.get(name)
+      const devices = r.devices ? (r.devices.get(name) ?? 0) : null
+      users.push({
+        name,
+        online: devices !== null ? devices > 0 : false,
+        devices,
+        up: t ? t.up : r.countersAreDeltas ? 0 : null,
+        down: t ? t.down : r.countersAreDeltas ? 0 : null,
+        upRate: rate ? rate.up : null,
+        downRate: rate ? rate.down : null,
+        reset: rate?.reset ?? false,
+      })
+    }
+    this.prev = { at: r.at, counters: r.countersAreDeltas ? totals : r.counters }
+    this.snapshot = {
+      serverId: this.serverId,
+      at: r.at,
+      stale: false,
+      error: partialError,
+      users,
+      clearOnRead: r.countersAreDeltas,
+      countingSince: r.countersAreDeltas ? this.countingSince : null,
+      serverReset: comparable > 0 && resets === comparable,
+    }
+    return this.snapshot
+  }
+}
+
+function mergeDevicesOnly(rows: UserRow[], devices: Map<string, number> | null): UserRow[] {
+  if (!devices) return rows
+  const byName = new Map(rows.map((u) => [u.name, u]))
+  for (const name of devices.keys()) {
+    if (!byName.has(name)) {
+      byName.set(name, {
+        name,
+        online: true,
+        devices: 0,
+        up: null,
+        down: null,
+        upRate: null,
+        downRate: null,
+        reset: false,
+      })
+    }
+  }
+  return [...byName.values()]
+    .map((u) => {
+      const d = devices.get(u.name) ?? 0
+      return { ...u, devices: d, online: d > 0, upRate: null, downRate: null }
+    })
+    .sort((a, b) => a.name.localeCompare(b.name))
+}
