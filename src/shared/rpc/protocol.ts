@@ -23,3 +23,15 @@ export const WS_TOKEN_PREFIX = 'token.'
 
 /** How long a UI waits for a core answer before giving up (ms). Long enough for slow servers. */
 export const RPC_TIMEOUT_MS = 120_000
+
+/**
+ * The one object the Electron preload exposes as `window.nodedeck` (design.md 2.5): a raw
+ * message pipe on the single IPC channel, and static facts about the platform. Nothing more.
+ */
+export interface NodedeckBridge {
+  /** Sends one birpc message to the main process. */
+  post(message: unknown): void
+  /** Receives birpc messages from the main process; returns an unsubscribe function. */
+  onMessage(fn: (message: unknown) => void): () => void
+  readonly platform: { host: 'electron'; os: string }
+}
