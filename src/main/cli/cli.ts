@@ -1,0 +1,385 @@
+import { Command, CommanderError, Option } from 'commander'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import {
+  AppErrorException,
+  appError,
+  toAppError,
+  type AppError,
+  type MethodInput,
+  type MethodName,
+  type MethodOutput,
+  type ServerView,
+} from '../../shared/contract'
+import { createCore, type Core, type CoreDeps } from '../core/create-core'
+import type { CredentialStore } from '../core/credentials/credential-store'
+import { createKeychainStore } from '../core/credentials/keychain-store'
+import { defaultDataDir } from '../core/util/paths'
+import { formatBytes } from '../../shared/format'
+
+/** Everything the CLI touches of the outside world, so tests can run it in-process. */
+export interface CliIo {
+  stdout(text: string): void
+  stderr(text: string): void
+  /** Reads all of stdin (for --secret-stdin). */
+  readStdin(): Promise<string>
+  env: NodeJS.ProcessEnv
+  /** Keychain used by the CLI (tests inject the real one under gnome-keyring or a test store). */
+  credentials?: (service?: string) => CredentialStore
+  /** Long-running commands (serve, demo) wait on this; tests resolve it to stop them. */
+  untilStopped?: () => Promise<void>
+  /** Called with the URL once `serve`/`demo` listen (tests, start scripts). */
+  onListening?: (info: { url: string; openUrl: string }) => void
+}
+
+declare const __dirname: string | undefined
+/** NodeDeck's version (package.json). */
+const VERSION = '0.1.0'
+
+/** Where the built renderer is: next to the built CLI (`out/web`), or NODEDECK_WEB_ROOT. */
+export function webRoot(env: NodeJS.ProcessEnv): string {
+  const candidates = [
+    env.NODEDECK_WEB_ROOT,
+    typeof __dirname === 'string' ? join(__dirname, '..', 'web') : undefined,
+    join(process.cwd(), 'out', 'web'),
+  ].filter((p): p is string => typeof p === 'string')
+  for (const c of candidates) if (existsSync(join(c, 'index.html'))) return resolve(c)
+  throw new AppErrorException(
+    appError('not_found', 'The browser UI is not built. Run "npm run build" first (or set NODEDECK_WEB_ROOT).'),
+  )
+}
+
+class CliFailure extends Error {
+  constructor(
+    readonly appError: AppError,
+    readonly serverName: string | null,
+  ) {
+    super(appError.message)
+  }
+}
+
+/**
+ * Runs the `nodedeck` CLI. Output contract (README): with `--json`, stdout carries exactly one
+ * JSON document; on failure one line on stderr ("nodedeck: <server>: <what failed>. <what to do>")
+ * and, with `--json`, the AppError object on stdout; exit code 1 (2 for usage errors).
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let json = false
+  let exitCode = 0
+  const program = new Command()
+  program
+    .name('nodedeck')
+    .description('Manage a fleet of proxy/VPN servers (Hysteria 2, ...) from the command line.')
+    .version(VERSION)
+    .addOption(new Option('--data-dir <dir>', 'data directory (default: NODEDECK_DATA_DIR or the app’s)'))
+    .option('--json', 'print JSON (stable shapes, see README)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError()
+
+  const globals = () => {
+    const o = program.opts<{ dataDir?: string; json?: boolean }>()
+    json = Boolean(o.json)
+    return { dataDir: o.dataDir ?? defaultDataDir(io.env) }
+  }
+
+  const keychain = (service?: string) =>
+    io.credentials ? io.credentials(service) : createKeychainStore(service ? { service } : {})
+
+  /** Runs fn with a core on the data dir (no background polling), then stops it. */
+  async function withCore<T>(fn: (core: Core, call: Caller) => Promise<T>, extra: Partial<CoreDeps> = {}): Promise<T> {
+    const { dataDir } = globals()
+    const core = await createCore({
+      dataDir,
+      credentials: keychain(),
+      host: 'cli',
+      capabilities: { tray: false, nativeNotifications: false, saveDialog: false },
+      manual: true,
+      version: VERSION,
+      ...extra,
+    })
+    const conn = core.connect(() => undefined)
+    const call: Caller = async (method, input) => {
+      const r = await conn.call(method, input)
+      if (!r.ok) throw new AppErrorException(r.error)
+      return r.data as never
+    }
+    try {
+      return await fn(core, call)
+    } finally {
+      conn.close()
+      await core.stop()
+    }
+  }
+
+  const print = (data: unknown, human: () => string) => {
+    io.stdout(json ? JSON.stringify(data, null, 2) + '\n' : human())
+  }
+
+  const readSecret = async (o: { secretStdin?: boolean; secretEnv?: string }): Promise<string | undefined> => {
+    if (o.secretStdin && o.secretEnv) {
+      throw new AppErrorException(appError('invalid_input', 'Use either --secret-stdin or --secret-env, not both.'))
+    }
+    if (o.secretStdin) return (await io.readStdin()).replace(/\r?\n$/, '')
+    if (o.secretEnv) {
+      const v = io.env[o.secretEnv]
+      if (v === undefined) {
+        throw new AppErrorException(
+          appError('invalid_input', `The environment variable ${o.secretEnv} is not set.`),
+        )
+      }
+      return v
+    }
+    return undefined
+  }
+
+  const servers = program.command('servers').description('list, add and remove servers')
+  servers
+    .command('list')
+    .description('list configured servers')
+    .action(async () => {
+      const list = await withCore((_c, call) => call('servers.list', undefined))
+      print(
+        list.map((s) => ({ id: s.id, name: s.name, kind: s.kind, url: s.url })),
+        () => table(['ID', 'NAME', 'KIND', 'URL'], list.map((s) => [s.id, s.name, s.kind, s.url])),
+      )
+    })
+  servers
+    .command('add')
+    .description('add a server (the secret is read from stdin or an environment variable, never argv)')
+    .requiredOption('--kind <kind>', 'server kind: hysteria2')
+    .requiredOption('--name <name>', 'display name (unique)')
+    .requiredOption('--url <url>', 'API base URL, e.g. http://203.0.113.10:9999')
+    .option('--group <group>', 'group name', '')
+    .option('--tag <tag...>', 'tags')
+    .option('--interval <seconds>', 'poll interval in seconds', (v) => Number(v), 10)
+    .option('--clear-on-read', 'Hysteria 2: read /traffic?clear=1 (only if nothing else clears)')
+    .option('--secret-stdin', 'read the secret from stdin')
+    .option('--secret-env <var>', 'read the secret from this environment variable')
+    .action(async (o: AddOpts) => {
+      const secret = await readSecret(o)
+      const options: Record<string, boolean> = {}
+      if (o.clearOnRead) options.clearOnRead = true
+      const r = await withCore((_c, call) =>
+        call('servers.add', {
+          draft: {
+            kind: o.kind as 'hysteria2',
+            name: o.name,
+            url: o.url,
+            group: o.group,
+            tags: o.tag ?? [],
+            pollIntervalSec: o.interval,
+            options,
+          },
+          secret,
+        }),
+      )
+      print({ id: r.id }, () => `${r.id}\n`)
+    })
+  servers
+    .command('remove')
+    .argument('<server>', 'id or unique name')
+    .description('remove a server and its keychain entries')
+    .action(async (ref: string) => {
+      await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        await call('servers.remove', { id: s.id })
+        print({ ok: true, id: s.id }, () => `removed ${s.name} (${s.id})\n`)
+      })
+    })
+
+  program
+    .command('status')
+    .description('probe every server once and print its state')
+    .action(async () => {
+      const list = await withCore(async (_c, call) => {
+        await call('servers.refresh', {})
+        return call('servers.list', undefined)
+      })
+      const rows = list.map((s: ServerView) => ({
+        id: s.id,
+        name: s.name,
+        kind: s.kind,
+        state: s.status.state,
+        latencyMs: s.status.latencyMs,
+        error: s.status.error?.message ?? null,
+        errorCode: s.status.error?.code ?? null,
+      }))
+      print(rows, () =>
+        table(
+          ['NAME', 'KIND', 'STATE', 'LATENCY', 'ERROR'],
+          rows.map((r) => [r.name, r.kind, r.state, r.latencyMs === null ? '—' : `${r.latencyMs} ms`, r.error ?? '']),
+        ),
+      )
+    })
+
+  program
+    .command('users')
+    .argument('<server>', 'id or unique name')
+    .description('users with devices and traffic (bytes from the client’s point of view)')
+    .action(async (ref: string) => {
+      const snap = await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        return withName(s.name, () => call('users.list', { serverId: s.id }))
+      })
+      const rows = snap.users.map((u) => ({ name: u.name, online: u.online, devices: u.devices, up: u.up, down: u.down }))
+      print(rows, () =>
+        table(
+          ['USER', 'ONLINE', 'DEVICES', 'UPLOAD', 'DOWNLOAD'],
+          rows.map((r) => [r.name, r.online ? 'yes' : 'no', r.devices === null ? '—' : String(r.devices), formatBytes(r.up), formatBytes(r.down)]),
+        ) + (snap.error ? `warning: ${snap.error.message}\n` : ''),
+      )
+    })
+
+  program
+    .command('sessions')
+    .argument('<server>', 'id or unique name')
+    .description('live sessions (Hysteria 2: the TCP stream dump)')
+    .action(async (ref: string) => {
+      const snap = await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        return withName(s.name, () => call('sessions.list', { serverId: s.id }))
+      })
+      print(snap.sessions, () =>
+        table(
+          ['USER', 'STATE', 'CONNECTION', 'STREAM', 'TARGET', 'UPLOAD', 'DOWNLOAD'],
+          snap.sessions.map((x) => [x.user, x.state, x.connection ?? '', x.stream ?? '', x.target, formatBytes(x.up), formatBytes(x.down)]),
+        ),
+      )
+    })
+
+  program
+    .command('kick')
+    .argument('<server>', 'id or unique name')
+    .argument('<users...>', 'user names (auth ids)')
+    .description('disconnect users (Hysteria 2: one device per user per kick, on its next traffic)')
+    .action(async (ref: string, users: string[]) => {
+      await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        await withName(s.name, () => call('users.kick', { serverId: s.id, users }))
+        print({ ok: true, server: s.id, users }, () => `kick requested on ${s.name} for ${users.join(', ')}\n`)
+      })
+    })
+
+  program
+    .command('serve')
+    .description('run the browser host on 127.0.0.1 and print its URL')
+    .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)
+    .action(async (o: { port: number }) => {
+      const { dataDir } = globals()
+      const { startBrowserHost } = await import('../browser-host/server')
+      const root = webRoot(io.env)
+      const core = await createCore({
+        dataDir,
+        credentials: keychain(),
+        host: 'browser',
+        capabilities: { tray: false, nativeNotifications: false, saveDialog: false },
+        version: VERSION,
+      })
+      core.start()
+      const host = await startBrowserHost({ core, webRoot: root, port: o.port })
+      announce(host.openUrl, host.url, false)
+      await waitForStop()
+      await host.close()
+      await core.stop()
+    })
+
+  program
+    .command('demo')
+    .description('start the demo fleet (emulated servers) in the browser host; never touches your config')
+    .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)
+    .action(async (o: { port: number }) => {
+      const { startBrowserHost } = await import('../browser-host/server')
+      const { startDemoFleet } = await import('../demo/demo-fleet')
+      const root = webRoot(io.env)
+      const fleet = await startDemoFleet()
+      const core = await createCore({
+        dataDir: fleet.dataDir,
+        credentials: fleet.credentials,
+        host: 'browser',
+        capabilities: { tray: false, nativeNotifications: false, saveDialog: false },
+        demo: true,
+        version: VERSION,
+      })
+      await fleet.populate(core)
+      core.start()
+      const host = await startBrowserHost({ core, webRoot: root, port: o.port })
+      announce(host.openUrl, host.url, true)
+      await waitForStop()
+      await host.close()
+      await core.stop()
+      await fleet.stop()
+    })
+
+  function announce(openUrl: string, url: string, demo: boolean) {
+    io.onListening?.({ url, openUrl })
+    if (json) io.stdout(JSON.stringify({ url, openUrl, demo }) + '\n')
+    else {
+      io.stdout(
+        `NodeDeck ${demo ? 'demo fleet ' : ''}is running in browser mode.\nOpen this address in your browser (it carries this launch's access token):\n\n  ${openUrl}\n\nPress Ctrl+C to stop.\n`,
+      )
+    }
+  }
+
+  function waitForStop(): Promise<void> {
+    if (io.untilStopped) return io.untilStopped()
+    return new Promise((ok) => {
+      const stop = () => ok()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0
+      return 2
+    }
+    const e = err instanceof CliFailure ? err.appError : toAppError(err)
+    const name = err instanceof CliFailure ? err.serverName : null
+    exitCode = 1
+    io.stderr(`nodedeck: ${name ? `${name}: ` : ''}${e.message}\n`)
+    if (json) io.stdout(JSON.stringify(e, null, 2) + '\n')
+  }
+  return exitCode
+}
+
+type Caller = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>
+
+interface AddOpts {
+  kind: string
+  name: string
+  url: string
+  group: string
+  tag?: string[]
+  interval: number
+  clearOnRead?: boolean
+  secretStdin?: boolean
+  secretEnv?: string
+}
+
+function resolveOr(core: Core, ref: string) {
+  return core.resolveServer(ref)
+}
+
+/** Tags a failure with the server's name for the one-line message. */
+async function withName<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    throw new CliFailure(toAppError(err), name)
+  }
+}
+
+/** A plain left-aligned text table. */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
+  return [line(head), ...rows.map(line)].join('\n') + '\n'
+}

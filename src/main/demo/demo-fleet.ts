@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ServerDraftInput } from '../../shared/contract'
+import { startHysteria2Emulator, type Hysteria2Emulator } from '../../../emulators/hysteria2/server'
+import type { CredentialStore } from '../core/credentials/credential-store'
+import { createKeychainStore } from '../core/credentials/keychain-store'
+import { createEphemeralDemoStore } from '../core/credentials/ephemeral-store'
+import type { Core } from '../core/create-core'
+
+/** A server of the demo fleet, with its emulator. */
+interface DemoServer {
+  draft: ServerDraftInput
+  secret?: string
+  emulator: Hysteria2Emulator | null
+}
+
+export interface DemoFleet {
+  /** The demo's own data directory (a fresh temp dir: the user's config is never touched). */
+  readonly dataDir: string
+  readonly credentials: CredentialStore
+  readonly emulators: Hysteria2Emulator[]
+  /** Adds the demo servers to a core created on `dataDir`. */
+  populate(core: Core): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the demo fleet: emulated Hysteria 2 servers with simulated users and moving traffic
+ * (one with a secret, one without, one with clear-on-read), plus one address where nothing
+ * listens so the offline state and its notice can be seen. Its secrets go to the OS keychain
+ * under a separate service name, and are deleted on stop; without a keychain they stay in memory.
+ */
+export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<DemoFleet> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'nodedeck-demo-'))
+  const keychain = createKeychainStore({ service: 'NodeDeck Demo' })
+  const kc = await keychain.check()
+  const credentials = kc.ok
+    ? keychain
+    : createEphemeralDemoStore(
+        `${kc.message} In this demo, secrets are kept in memory only and forgotten on exit; outside the demo NodeDeck refuses to store secrets without the keychain.`,
+      )
+  const tickMs = opts.tickMs ?? 1000
+  const tokyo = await startHysteria2Emulator({ secret: 'demo-tokyo-secret', simulate: { tickMs, users: 14, seed: 1 } })
+  const hk = await startHysteria2Emulator({ secret: 'demo-hk-secret', simulate: { tickMs, users: 8, seed: 2 } })
+  const fra = await startHysteria2Emulator({ secret: '', simulate: { tickMs, users: 5, seed: 3 } })
+  const servers: DemoServer[] = [
+    {
+      draft: { kind: 'hysteria2', name: 'Tokyo-1', url: tokyo.url, group: 'Asia', tags: ['demo'], pollIntervalSec: 5 },
+      secret: 'demo-tokyo-secret',
+      emulator: tokyo,
+    },
+    {
+      draft: { kind: 'hysteria2', name: 'HongKong-2', url: hk.url, group: 'Asia', tags: ['demo'], pollIntervalSec: 5, options: { clearOnRead: true } },
+      secret: 'demo-hk-secret',
+      emulator: hk,
+    },
+    {
+      draft: { kind: 'hysteria2', name: 'Frankfurt-3', url: fra.url, group: 'Europe', tags: ['demo'], pollIntervalSec: 5 },
+      emulator: fra,
+    },
+    {
+      // Nothing listens on port 9 of loopback (discard): shows the offline state.
+      draft: { kind: 'hysteria2', name: 'Singapore-4', url: 'http://127.0.0.1:9', group: 'Asia', tags: ['demo'], pollIntervalSec: 10 },
+      secret: 'demo-sg-secret',
+      emulator: null,
+    },
+  ]
+  const added: string[] = []
+  return {
+    dataDir,
+    credentials,
+    emulators: [tokyo, hk, fra],
+    async populate(core) {
+      const conn = core.connect(() => undefined)
+      try {
+        for (const s of servers) {
+          const r = await conn.call('servers.add', { draft: s.draft, secret: s.secret })
+          if (!r.ok) throw new Error(`demo: cannot add ${s.draft.name}: ${r.error.message}`)
+          added.push((r.data as { id: string }).id)
+        }
+      } finally {
+        conn.close()
+      }
+    },
+    async stop() {
+      for (const id of added) await credentials.deleteAll(id).catch(() => 0)
+      await Promise.all([tokyo, hk, fra].map((e) => e.close()))
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
