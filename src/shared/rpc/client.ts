@@ -51,6 +51,7 @@ export function createRpcClient(channel: MessageChannel): RpcClient {
     deserialize: channel.deserialize,
     timeout: RPC_TIMEOUT_MS,
     eventNames: [],
+    resolver: (name, resolved) => (name === 'event' ? resolved : undefined),
     onTimeoutError(functionName) {
       throw new AppErrorException(
         appError('timeout', `NodeDeck's core did not answer ${functionName} in time.`),

@@ -25,6 +25,9 @@ export function serveConnection(
     serialize: channel.serialize,
     deserialize: channel.deserialize,
     eventNames: ['event'],
+    // Only our own `call` is callable: a crafted message naming `toString` or `constructor`
+    // must not reach a prototype function.
+    resolver: (name, resolved) => (name === 'call' ? resolved : undefined),
   })
   return {
     emit(name, payload) {
