@@ -63,6 +63,8 @@ export interface Core {
   readonly handlers: Handlers
   /** Resolves a server by id or unique name (CLI). */
   resolveServer(ref: string): ServerConfig
+  /** Sends an event to every connected UI (hosts: tray clicks → `ui.focusServer`). */
+  broadcast: EventSender
   /** Subscribes to every event (hosts: tray, metrics). */
   onEvent(fn: (name: EventName, payload: unknown) => void): () => void
 }
@@ -232,7 +234,9 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       return config.settings
     },
     async 'settings.set'(patch) {
-      const settings = SettingsSchema.parse({ ...config.settings, ...patch })
+      // Only the keys given change; an explicit undefined (structured-clone IPC keeps it) too.
+      const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))
+      const settings = SettingsSchema.parse({ ...config.settings, ...given })
       await persist({ ...config, settings })
       broadcast('settings.changed', settings)
       return settings
@@ -389,6 +393,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         appError('not_found', `No server with id or name "${ref}". Run "nodedeck servers list" to see them.`),
       )
     },
+    broadcast,
     onEvent(fn) {
       globalListeners.add(fn)
       return () => globalListeners.delete(fn)

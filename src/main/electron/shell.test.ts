@@ -29,6 +29,7 @@ function fakeCore(servers: ServerView[] = []) {
     connect: vi.fn(() => ({ id: 'c', call: vi.fn(), close: vi.fn() })),
     start: vi.fn(),
     stop: vi.fn(async () => undefined),
+    broadcast: vi.fn(),
     handlers: {
       'settings.get': vi.fn(async () => ({ locale: null, theme: 'system' })),
       'servers.list': vi.fn(async () => servers),
@@ -137,6 +138,8 @@ describe('electron shell', () => {
     expect(FakeNotification.instances).toHaveLength(1)
     FakeNotification.instances[0]?.emit('click')
     expect(win.visible).toBe(true)
+    // The UI is asked to show the server the notice is about.
+    expect(fc.spies.broadcast).toHaveBeenCalledWith('ui.focusServer', { serverId: 'a' })
   })
 
   it('hides on close, shows on second instance, stops the core on quit', async () => {

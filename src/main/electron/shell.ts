@@ -115,8 +115,10 @@ export async function startShell(deps: ShellDeps): Promise<Shell | null> {
   let locale: Locale = 'en-US'
   const systemLanguages = () => [...app.getPreferredSystemLanguages(), app.getLocale()]
   const icon = join(deps.paths.resources, 'icon.png')
+  // Set once the core exists: tray and notification clicks ask every window to show a server.
+  let focusServer = (_serverId: string) => showWindow()
   const sink: NativeNotificationSink = createNotificationSink({
-    onClick: () => showWindow(),
+    onClick: (notice) => focusServer(notice.serverId),
     locale: () => locale,
     icon,
   })
@@ -132,6 +134,10 @@ export async function startShell(deps: ShellDeps): Promise<Shell | null> {
     version: app.getVersion(),
     validateOutput: !app.isPackaged,
   })
+  focusServer = (serverId: string) => {
+    showWindow()
+    core.broadcast('ui.focusServer', { serverId })
+  }
   if (fleet) await fleet.populate(core)
   const settings = await core.handlers['settings.get'](undefined, SHELL_CONTEXT)
   locale = pickLocale(settings.locale, systemLanguages())
@@ -177,7 +183,7 @@ export async function startShell(deps: ShellDeps): Promise<Shell | null> {
       locale,
       actions: {
         show: showWindow,
-        focusServer: () => showWindow(),
+        focusServer: (serverId) => focusServer(serverId),
         refreshAll: () => {
           core.handlers['servers.refresh']({}, SHELL_CONTEXT).catch((err: unknown) =>
             log.warn('refresh from tray failed', { error: String(err) }),

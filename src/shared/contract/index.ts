@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AppInfoSchema, NoticeSchema, SettingsSchema } from './app'
+import { AppInfoSchema, LocaleSchema, NoticeSchema, SettingsSchema, ThemeSchema } from './app'
 import {
   ServerDraftSchema,
   ServerStatusSchema,
@@ -37,7 +37,14 @@ function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O): 
 export const methods = {
   'app.info': method(z.undefined(), AppInfoSchema),
   'settings.get': method(z.undefined(), SettingsSchema),
-  'settings.set': method(SettingsSchema.partial(), SettingsSchema),
+  /**
+   * A patch: only the keys given change. Not `SettingsSchema.partial()`: in zod 4 the defaults
+   * of a partial object still apply, so `{ theme }` would also reset `locale` to its default.
+   */
+  'settings.set': method(
+    z.object({ locale: LocaleSchema.nullable().optional(), theme: ThemeSchema.optional() }),
+    SettingsSchema,
+  ),
 
   'servers.list': method(z.undefined(), z.array(ServerViewSchema)),
   'servers.add': method(z.object({ draft: ServerDraftSchema, secret: Secret.optional() }), Id),
@@ -90,6 +97,8 @@ export const events = {
   'users.snapshot': UsersSnapshotSchema,
   'notice': NoticeSchema,
   'settings.changed': SettingsSchema,
+  /** The host asks the UI to show a server (tray menu click, notification click). */
+  'ui.focusServer': z.object({ serverId: z.string() }),
 } as const
 
 export type Methods = typeof methods
