@@ -85,9 +85,17 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   /** Secrets read from the keychain, kept in this process's memory only. */
   const secretCache = new Map<string, string | null>()
 
+  /** A listener or connection that throws must not keep the event from the others. */
+  const safely = (fn: () => void) => {
+    try {
+      fn()
+    } catch (err) {
+      log.error('event delivery failed', { error: err instanceof Error ? err.message : String(err) })
+    }
+  }
   const broadcast = <E extends EventName>(name: E, payload: EventPayload<E>) => {
-    for (const c of connections.values()) c.send(name, payload)
-    for (const fn of globalListeners) fn(name, payload)
+    for (const c of connections.values()) safely(() => c.send(name, payload))
+    for (const fn of globalListeners) safely(() => fn(name, payload))
   }
 
   const monitor = new Monitor(
@@ -103,9 +111,9 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       },
       users(snapshot) {
         for (const connId of monitor.watchers(snapshot.serverId)) {
-          connections.get(connId)?.send('users.snapshot', snapshot)
+          safely(() => connections.get(connId)?.send('users.snapshot', snapshot))
         }
-        for (const fn of globalListeners) fn('users.snapshot', snapshot)
+        for (const fn of globalListeners) safely(() => fn('users.snapshot', snapshot))
       },
     },
     { manual: deps.manual },
@@ -304,7 +312,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       const temp = ServerConfigSchema.parse({ ...d, id: id ?? `test-${randomUUID()}`, createdAt: Date.now() })
       const adapter = id !== undefined && secret === undefined ? buildAdapter(temp) : buildAdapter(temp, secret ?? '')
       try {
-        const r = await adapter.poll(AbortSignal.timeout(15_000))
+        const r = await adapter.poll(AbortSignal.timeout(15_000), { readOnly: true })
         const v = verdictOf({ ok: true, latencyMs: Math.round(r.latencyMs), partial: r.partial })
         return { state: v.state, latencyMs: v.latencyMs, error: v.error }
       } catch (err) {

@@ -31,6 +31,14 @@ export interface PollResult {
   users?: UsersReading
 }
 
+export interface PollOptions {
+  /**
+   * Change nothing on the server (no clear-on-read): for the "Test connection" probe, whose
+   * reading is thrown away — a clearing read there would lose that slice of the counts.
+   */
+  readOnly?: boolean
+}
+
 /**
  * One server kind behind one interface. Optional facets are present only where the kind has the
  * capability; a missing facet answers the contract error `unsupported`.
@@ -39,7 +47,7 @@ export interface PollResult {
 export interface ServerAdapter {
   readonly kind: ServerKind
   /** One health poll; throws AppErrorException (auth, network, timeout, bad_payload...). */
-  poll(signal?: AbortSignal): Promise<PollResult>
+  poll(signal?: AbortSignal, opts?: PollOptions): Promise<PollResult>
   users?: {
     /** Disconnects users; resolves when the server accepted the request. */
     kick(names: string[], signal?: AbortSignal): Promise<void>

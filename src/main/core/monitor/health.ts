@@ -85,7 +85,12 @@ export function nextStatus(
       changed,
     }
   }
-  const s = prev.pending === v.state ? streak + 1 : 1
+  // Offline and auth failed are both "down": a server failing one way then the other is still
+  // confirmed down (it shows the latest reason), instead of never confirming.
+  const agrees =
+    prev.pending !== null &&
+    (prev.pending === v.state || (isDown(prev.pending) && isDown(v.state)))
+  const s = agrees ? streak + 1 : 1
   if (s >= opts.confirm) {
     return {
       status: { ...common, state: v.state, since: now, error: v.error, pending: null },
@@ -99,4 +104,8 @@ export function nextStatus(
     streak: s,
     changed: false,
   }
+}
+
+function isDown(state: HealthState): boolean {
+  return state === 'offline' || state === 'auth_failed'
 }

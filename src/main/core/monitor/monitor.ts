@@ -68,7 +68,13 @@ export class Monitor {
   /** Adds or replaces a server (config change resets its adapter, keeps nothing stale). */
   upsert(config: ServerConfig, adapter: ServerAdapter): void {
     const old = this.entries.get(config.id)
-    if (old?.timer) clearTimeout(old.timer)
+    if (old) {
+      // Retire the old entry: its timer, and a poll of it in flight (whose result and
+      // rescheduling check the generation), so it cannot keep polling beside the new one.
+      if (old.timer) clearTimeout(old.timer)
+      old.timer = null
+      old.generation++
+    }
     const sameTarget = old && old.config.url === config.url && old.config.kind === config.kind
     const entry: Entry = {
       config,

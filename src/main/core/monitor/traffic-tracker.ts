@@ -53,7 +53,7 @@ export class TrafficTracker {
       this.snapshot = { ...prevSnap, users, stale: true, error: partialError }
       return this.snapshot
     }
-    const dt = this.prev ? (r.at - this.prev.at) / 1000 : null
+    let dt = this.prev ? (r.at - this.prev.at) / 1000 : null
     const totals = new Map<string, { up: number; down: number }>()
     const rates = new Map<string, { up: number | null; down: number | null; reset: boolean }>()
     let resets = 0
@@ -62,6 +62,9 @@ export class TrafficTracker {
       if (this.countingSince === null || !prevSnap.clearOnRead) {
         this.countingSince = r.at
         this.prev = null
+        // The first clear-on-read answer holds whatever the server counted since its start or
+        // the last clear by anyone: no known interval, so no rate (not total / our interval).
+        dt = null
       }
       const acc = this.prev?.counters ?? new Map<string, { up: number; down: number }>()
       for (const [name, t] of acc) totals.set(name, { ...t })

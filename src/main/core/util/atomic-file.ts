@@ -1,4 +1,4 @@
-import { open, rename, mkdir, readFile } from 'node:fs/promises'
+import { open, rename, mkdir, readFile, unlink } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 
@@ -10,14 +10,20 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
   const dir = dirname(path)
   await mkdir(dir, { recursive: true })
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  const fh = await open(tmp, 'w', mode)
   try {
-    await fh.writeFile(data, 'utf8')
-    await fh.sync()
-  } finally {
-    await fh.close()
+    const fh = await open(tmp, 'w', mode)
+    try {
+      await fh.writeFile(data, 'utf8')
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    // A failed write (disk full, rename refused) must not leave a stray temp file behind.
+    await unlink(tmp).catch(() => undefined)
+    throw err
   }
-  await rename(tmp, path)
   try {
     const dh = await open(dir, 'r')
     try {

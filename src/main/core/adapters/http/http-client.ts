@@ -155,16 +155,22 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         })
         const chunks: Buffer[] = []
         let size = 0
+        // Destroying an unread body emits 'error' (RequestAbortedError) on the next tick; with no
+        // listener that is an uncaught exception that would take the whole process down.
+        const discard = () => {
+          res.body.on('error', () => undefined)
+          res.body.destroy()
+        }
         const declared = Number(res.headers['content-length'] ?? NaN)
         if (Number.isFinite(declared) && declared > maxBytes) {
-          res.body.destroy()
+          discard()
           throw tooLarge(ctx, maxBytes)
         }
         for await (const chunk of res.body) {
           const buf = chunk as Buffer
           size += buf.length
           if (size > maxBytes) {
-            res.body.destroy()
+            discard()
             throw tooLarge(ctx, maxBytes)
           }
           chunks.push(buf)
@@ -211,10 +217,15 @@ function tooLarge(ctx: ErrorContext, maxBytes: number): AppErrorException {
   return new AppErrorException(
     appError(
       'bad_payload',
-      `The server's answer to ${describe(ctx)} is larger than ${Math.round(maxBytes / 1048576)} MiB and was cut off. Check that the URL points at the right API.`,
+      `The server's answer to ${describe(ctx)} is larger than ${formatCap(maxBytes)} and was cut off. Check that the URL points at the right API.`,
       { serverId: ctx.serverId, params: { maxBytes } },
     ),
   )
+}
+
+/** The cap as a true figure: whole MiB when it is one, else bytes (never "0 MiB"). */
+function formatCap(maxBytes: number): string {
+  return maxBytes % 1048576 === 0 ? `${maxBytes / 1048576} MiB` : `${maxBytes} bytes`
 }
 
 function timeoutError(ctx: ErrorContext): AppError {
@@ -281,10 +292,12 @@ export function mapNetworkError(err: unknown, ctx: ErrorContext): AppError {
       base,
     )
   }
-  if (code === 'HPE_INVALID_CONSTANT' || code.startsWith('HPE_')) {
+  // undici's HTTPParserError may carry no code (it maps llhttp's numeric error to a name that
+  // is not there), so recognize the class too: garbage is not a network blip.
+  if (code.startsWith('HPE_') || err instanceof undiciErrors.HTTPParserError) {
     return appError(
       'bad_payload',
-      `${host} did not answer with valid HTTP (${code}). Check the port: is it the API's port, and plain HTTP vs HTTPS right?`,
+      `${host} did not answer with valid HTTP (${code || 'not an HTTP response'}). Check the port: is it the API's port, and plain HTTP vs HTTPS right?`,
       { ...base, retryable: false },
     )
   }

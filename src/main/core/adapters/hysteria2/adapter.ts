@@ -21,10 +21,11 @@ export function createHysteria2Adapter(ctx: AdapterContext): ServerAdapter {
 
   return {
     kind: 'hysteria2',
-    async poll(signal): Promise<PollResult> {
+    async poll(signal, pollOpts): Promise<PollResult> {
       const started = performance.now()
+      const clear = options.clearOnRead && !pollOpts?.readOnly
       const [traffic, online] = await Promise.allSettled([
-        client.traffic(options.clearOnRead, signal),
+        client.traffic(clear, signal),
         client.online(signal),
       ])
       // Both failed: the server is down (or refuses us); report the traffic error, it is the
@@ -41,7 +42,7 @@ export function createHysteria2Adapter(ctx: AdapterContext): ServerAdapter {
         partial: failed ? toAppError(failed.reason, server.id) : null,
         users: {
           at,
-          countersAreDeltas: options.clearOnRead,
+          countersAreDeltas: clear,
           counters:
             traffic.status === 'fulfilled'
               ? new Map(

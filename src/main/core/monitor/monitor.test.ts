@@ -1,0 +1,399 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  appError,
+  type ServerConfig,
+  type ServerStatus,
+  type UsersSnapshot,
+} from '../../../shared/contract'
+import { FakeAdapter, networkError } from '../testing/fake-adapter'
+import { LIVE_INTERVAL_MS, MAX_BACKOFF_MS, Monitor, phaseOf } from './monitor'
+
+function config(id: string, pollIntervalSec = 10, url = 'http://127.0.0.1:9999'): ServerConfig {
+  return {
+    id,
+    kind: 'hysteria2',
+    name: id,
+    url,
+    group: '',
+    tags: [],
+    pollIntervalSec,
+    tls: {},
+    options: {},
+    createdAt: 0,
+  }
+}
+
+interface Recorded {
+  statuses: Array<{ status: ServerStatus; changed: { from: ServerStatus['state'] } | null }>
+  users: UsersSnapshot[]
+}
+
+function recorder(): { rec: Recorded; events: ConstructorParameters<typeof Monitor>[0] } {
+  const rec: Recorded = { statuses: [], users: [] }
+  return {
+    rec,
+    events: {
+      status: (status, changed) => rec.statuses.push({ status, changed }),
+      users: (s) => rec.users.push(s),
+    },
+  }
+}
+
+const T0 = 1_700_000_000_000
+
+describe('phaseOf', () => {
+  it('is deterministic and inside [0, interval)', () => {
+    for (const id of ['a', 'server-1', 'ff0e3c1a-0000-4000-8000-000000000000', '']) {
+      const p = phaseOf(id, 10_000)
+      expect(p).toBe(phaseOf(id, 10_000))
+      expect(p).toBeGreaterThanOrEqual(0)
+      expect(p).toBeLessThan(10_000)
+      expect(Number.isInteger(p)).toBe(true)
+    }
+  })
+
+  it('spreads many servers over the interval', () => {
+    const phases = Array.from({ length: 200 }, (_, i) => phaseOf(`server-${i}`, 10_000))
+    expect(new Set(phases).size).toBeGreaterThan(180)
+    // Every tenth of the interval gets some servers.
+    const buckets = new Set(phases.map((p) => Math.floor(p / 1000)))
+    expect(buckets.size).toBe(10)
+  })
+
+  it('survives a zero interval', () => {
+    expect(phaseOf('x', 0)).toBe(0)
+  })
+})
+
+describe('Monitor', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('polls each server at its interval, starting at its phase', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([{ ok: true }])
+    m.upsert(config('s1', 10), a)
+    m.start()
+    const phase = phaseOf('s1', 10_000)
+    await vi.advanceTimersByTimeAsync(phase - 1)
+    expect(a.calls).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(a.calls).toEqual([T0 + phase])
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(a.calls).toEqual([0, 1, 2, 3].map((i) => T0 + phase + i * 10_000))
+    m.stop()
+  })
+
+  it('keeps one poll in flight per server: concurrent probes share it', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter()
+    a.hold = true
+    m.upsert(config('s1'), a)
+    let done = 0
+    const p1 = m.probe('s1').then(() => done++)
+    const p2 = m.probe('s1').then(() => done++)
+    const p3 = m.probe('s1').then(() => done++)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(a.calls).toHaveLength(1)
+    expect(done).toBe(0)
+    a.held[0]?.resolve({ ok: true })
+    await Promise.all([p1, p2, p3])
+    expect(done).toBe(3)
+    expect(rec.statuses).toHaveLength(1)
+    // The next probe is a new poll.
+    a.hold = false
+    await m.probe('s1')
+    expect(a.calls).toHaveLength(2)
+  })
+
+  it('a timer firing while a probe is in flight joins it instead of polling again', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter()
+    a.hold = true
+    m.upsert(config('s1', 10), a)
+    m.start()
+    const probe = m.probe('s1')
+    await vi.advanceTimersByTimeAsync(phaseOf('s1', 10_000) + 1)
+    expect(a.calls).toHaveLength(1)
+    a.held[0]?.resolve({ ok: true })
+    await probe
+    m.stop()
+  })
+
+  it('polls a watched server every LIVE_INTERVAL_MS, and goes back to its interval when unwatched', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([{ ok: true }])
+    m.upsert(config('s1', 60), a)
+    m.start()
+    m.watch('s1', 'conn-1')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(a.calls).toEqual([T0]) // at once
+    await vi.advanceTimersByTimeAsync(3 * LIVE_INTERVAL_MS)
+    expect(a.calls).toEqual([0, 1, 2, 3].map((i) => T0 + i * LIVE_INTERVAL_MS))
+    expect([...m.watchers('s1')]).toEqual(['conn-1'])
+
+    // A second watcher does not add a poll.
+    m.watch('s1', 'conn-2')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(a.calls).toHaveLength(4)
+
+    m.unwatch('s1', 'conn-1')
+    m.unwatchAll('conn-2')
+    expect(m.watchers('s1').size).toBe(0)
+    // The timer already set (live) fires once more, then the base interval applies.
+    await vi.advanceTimersByTimeAsync(LIVE_INTERVAL_MS)
+    expect(a.calls).toHaveLength(5)
+    await vi.advanceTimersByTimeAsync(59_999)
+    expect(a.calls).toHaveLength(5)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(a.calls).toHaveLength(6)
+    m.stop()
+  })
+
+  it('does not poll faster than the server interval when that is already below LIVE_INTERVAL_MS', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([{ ok: true }])
+    m.upsert(config('s1', 2), a)
+    m.start()
+    m.watch('s1', 'c')
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(a.calls.length).toBe(6)
+    m.stop()
+  })
+
+  it('backs off while failing (×2 up to MAX_BACKOFF_MS)', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([{ ok: false, error: networkError() }])
+    m.upsert(config('s1', 10), a)
+    m.start()
+    await vi.advanceTimersByTimeAsync(phaseOf('s1', 10_000))
+    expect(a.calls).toHaveLength(1)
+    expect(m.status('s1')?.state).toBe('offline') // from unknown: at once
+    await vi.advanceTimersByTimeAsync(400_000)
+    const gaps = a.calls.slice(1).map((t, i) => t - (a.calls[i] ?? 0))
+    expect(gaps.slice(0, 5)).toEqual([10_000, 20_000, 40_000, MAX_BACKOFF_MS, MAX_BACKOFF_MS])
+    expect(gaps.every((g) => g <= MAX_BACKOFF_MS)).toBe(true)
+    expect(rec.statuses.filter((s) => s.changed)).toHaveLength(1)
+    m.stop()
+  })
+
+  it('confirms quickly after a first failure, then backs off; recovers to the base interval', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const err = networkError()
+    const a = new FakeAdapter([
+      { ok: true },
+      { ok: false, error: err },
+      { ok: false, error: err },
+      { ok: false, error: err },
+      { ok: true },
+      { ok: true },
+      { ok: true },
+    ])
+    m.upsert(config('s1', 30), a)
+    m.start()
+    const phase = phaseOf('s1', 30_000)
+    await vi.advanceTimersByTimeAsync(phase)
+    expect(m.status('s1')?.state).toBe('online')
+    // 2nd poll (base interval) fails: pending offline, re-check in 5 s instead of 30 s.
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(a.calls).toHaveLength(2)
+    expect(m.status('s1')).toMatchObject({ state: 'online', pending: 'offline' })
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(a.calls).toHaveLength(3)
+    expect(m.status('s1')).toMatchObject({ state: 'offline', pending: null })
+    // Confirmed offline after 2 failures: back off (30 s × 2).
+    await vi.advanceTimersByTimeAsync(59_999)
+    expect(a.calls).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(a.calls).toHaveLength(4)
+    // 4th: fails (failures = 3 → 120 s capped to 60 s).
+    await vi.advanceTimersByTimeAsync(MAX_BACKOFF_MS)
+    expect(a.calls).toHaveLength(5)
+    // 5th succeeded: pending online, failures reset → base interval.
+    expect(m.status('s1')).toMatchObject({ state: 'offline', pending: 'online' })
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(a.calls).toHaveLength(6)
+    expect(m.status('s1')?.state).toBe('online')
+    const changes = rec.statuses
+      .filter((s) => s.changed)
+      .map((s) => [s.changed?.from, s.status.state])
+    expect(changes).toEqual([
+      ['unknown', 'online'],
+      ['online', 'offline'],
+      ['offline', 'online'],
+    ])
+    m.stop()
+  })
+
+  it('emits a status event per poll, with `changed` only on confirmed changes', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([
+      { ok: true },
+      { ok: false, error: networkError() },
+      { ok: true },
+      { ok: false, error: appError('auth', 'refused') },
+      { ok: false, error: appError('auth', 'refused') },
+    ])
+    m.upsert(config('s1'), a)
+    for (let i = 0; i < 5; i++) await m.probe('s1')
+    expect(rec.statuses.map((s) => s.status.state)).toEqual([
+      'online',
+      'online',
+      'online',
+      'online',
+      'auth_failed',
+    ])
+    expect(rec.statuses.map((s) => s.changed)).toEqual([
+      { from: 'unknown' },
+      null,
+      null,
+      null,
+      { from: 'online' },
+    ])
+    expect(rec.statuses[1]?.status.pending).toBe('offline')
+  })
+
+  it('feeds user readings to the tracker and emits users snapshots; failures mark them stale', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const at = T0
+    const a = new FakeAdapter([
+      {
+        ok: true,
+        result: {
+          users: {
+            at,
+            counters: new Map([['alice', { up: 1, down: 2 }]]),
+            devices: null,
+            countersAreDeltas: false,
+          },
+        },
+      },
+      { ok: false, error: networkError() },
+    ])
+    m.upsert(config('s1'), a)
+    await m.probe('s1')
+    expect(rec.users).toHaveLength(1)
+    expect(rec.users[0]?.users[0]).toMatchObject({ name: 'alice', up: 1, down: 2, upRate: null })
+    await m.probe('s1')
+    expect(rec.users).toHaveLength(2)
+    expect(rec.users[1]).toMatchObject({ stale: true, at })
+    expect(rec.users[1]?.error?.code).toBe('network')
+    expect(m.users('s1')).toBe(rec.users[1])
+    expect(m.users('nope')).toBeNull()
+    expect(m.status('nope')).toBeNull()
+  })
+
+  it('turns a thrown non-AppError into an internal error without leaking its text', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter()
+    a.poll = () => Promise.reject(new Error('ECONNREFUSED http://x/?token=supersecret'))
+    m.upsert(config('s1'), a)
+    await m.probe('s1')
+    expect(rec.statuses[0]?.status.state).toBe('offline')
+    expect(rec.statuses[0]?.status.error?.code).toBe('internal')
+    expect(JSON.stringify(rec.statuses)).not.toContain('supersecret')
+  })
+
+  it('remove stops polling and drops a poll in flight without events', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter()
+    m.upsert(config('s1', 10), a)
+    m.start()
+    await vi.advanceTimersByTimeAsync(phaseOf('s1', 10_000))
+    expect(a.calls).toHaveLength(1)
+    a.hold = true
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(a.calls).toHaveLength(2)
+    const before = rec.statuses.length
+    m.remove('s1')
+    a.held[0]?.resolve({ ok: true })
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(a.calls).toHaveLength(2)
+    expect(rec.statuses).toHaveLength(before)
+    expect(m.status('s1')).toBeNull()
+    expect(m.adapter('s1')).toBeNull()
+    await m.probe('s1') // unknown id: a no-op
+    m.remove('s1') // twice: a no-op
+    m.stop()
+  })
+
+  it('stop halts polling and start resumes it', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter()
+    m.upsert(config('s1', 10), a)
+    m.start()
+    await vi.advanceTimersByTimeAsync(20_000)
+    const n = a.calls.length
+    m.stop()
+    await vi.advanceTimersByTimeAsync(100_000)
+    expect(a.calls).toHaveLength(n)
+    m.start()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(a.calls).toHaveLength(n + 1)
+    m.stop()
+  })
+
+  it('manual mode never polls by itself', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events, { manual: true })
+    const a = new FakeAdapter()
+    m.upsert(config('s1', 2), a)
+    m.start()
+    m.watch('s1', 'c')
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(a.calls).toHaveLength(0)
+    await m.probe('s1')
+    expect(a.calls).toHaveLength(1)
+  })
+
+  it('upsert with the same target keeps the status; a new target starts unknown', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    m.upsert(config('s1'), new FakeAdapter())
+    await m.probe('s1')
+    expect(m.status('s1')?.state).toBe('online')
+    const renamed = { ...config('s1'), name: 'renamed' }
+    m.upsert(renamed, new FakeAdapter())
+    expect(m.status('s1')?.state).toBe('online')
+    m.upsert(config('s1', 10, 'http://127.0.0.2:9999'), new FakeAdapter())
+    expect(m.status('s1')?.state).toBe('unknown')
+  })
+
+  it('upsert replaces the old poller: the old adapter is never polled again, its result is dropped', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const oldA = new FakeAdapter([{ ok: false, error: networkError() }])
+    m.upsert(config('s1', 10), oldA)
+    m.start()
+    // The old adapter's poll is in flight (its timer already fired) when the config changes.
+    oldA.hold = true
+    await vi.advanceTimersByTimeAsync(phaseOf('s1', 10_000))
+    expect(oldA.calls).toHaveLength(1)
+    const newA = new FakeAdapter([{ ok: true }])
+    m.upsert(config('s1', 10, 'http://127.0.0.2:9999'), newA)
+    oldA.hold = false
+    oldA.held[0]?.resolve({ ok: false, error: networkError() })
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(oldA.calls).toHaveLength(1)
+    expect(newA.calls.length).toBe(6)
+    // No offline verdict of the old target reached the UI.
+    expect(rec.statuses.every((s) => s.status.state === 'online')).toBe(true)
+    m.stop()
+  })
+})
