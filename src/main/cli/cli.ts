@@ -339,6 +339,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const e = err instanceof CliFailure ? err.appError : toAppError(err)
     const name = err instanceof CliFailure ? err.serverName : null
+    // A command may fail before it read the global options (e.g. both secret flags given).
+    json ||= Boolean(program.opts<{ json?: boolean }>().json)
     exitCode = 1
     io.stderr(`nodedeck: ${name ? `${name}: ` : ''}${e.message}\n`)
     if (json) io.stdout(JSON.stringify(e, null, 2) + '\n')
