@@ -76,6 +76,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError()
+    .hook('preAction', () => {
+      json = Boolean(program.opts<{ json?: boolean }>().json)
+    })
 
   const globals = () => {
     const o = program.opts<{ dataDir?: string; json?: boolean }>()

@@ -17,6 +17,13 @@ export * from './app'
 const Id = z.object({ id: z.string().min(1).max(64) })
 const ServerRef = z.object({ serverId: z.string().min(1).max(64) })
 const Ok = z.object({ ok: z.literal(true) })
+/**
+ * No input. JSON (the browser host's WebSocket) turns an `undefined` argument into `null`, so
+ * both are accepted; handlers see `undefined`.
+ */
+const NoInput = z
+  .union([z.undefined(), z.null()])
+  .transform(() => undefined)
 /** A secret typed by the user; travels renderer → core once, is never sent back. */
 const Secret = z.string().max(4096)
 
@@ -35,8 +42,8 @@ function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O): 
  * Names are `domain.verb`. Types are inferred from these schemas, never written twice.
  */
 export const methods = {
-  'app.info': method(z.undefined(), AppInfoSchema),
-  'settings.get': method(z.undefined(), SettingsSchema),
+  'app.info': method(NoInput, AppInfoSchema),
+  'settings.get': method(NoInput, SettingsSchema),
   /**
    * A patch: only the keys given change. Not `SettingsSchema.partial()`: in zod 4 the defaults
    * of a partial object still apply, so `{ theme }` would also reset `locale` to its default.
@@ -46,7 +53,7 @@ export const methods = {
     SettingsSchema,
   ),
 
-  'servers.list': method(z.undefined(), z.array(ServerViewSchema)),
+  'servers.list': method(NoInput, z.array(ServerViewSchema)),
   'servers.add': method(z.object({ draft: ServerDraftSchema, secret: Secret.optional() }), Id),
   'servers.update': method(
     z.object({
@@ -86,7 +93,7 @@ export const methods = {
   'live.watch': method(ServerRef, Ok),
   'live.unwatch': method(ServerRef, Ok),
 
-  'notices.list': method(z.undefined(), z.array(NoticeSchema)),
+  'notices.list': method(NoInput, z.array(NoticeSchema)),
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */
