@@ -28,7 +28,7 @@ step "keychain (gnome-keyring)"
 bash scripts/test-keychain.sh
 
 step "end-to-end (Chromium)"
-bash scripts/with-keyring.sh vitest run -c vitest.e2e.config.mts
+NO_AT_BRIDGE=1 bash scripts/with-keyring.sh vitest run -c vitest.e2e.config.mts
 
 echo
 echo "all tests passed in $(( $(date +%s) - t0 )) s"
