@@ -7,18 +7,27 @@ const { existsSync } = require('node:fs')
 const major = Number(process.versions.node.split('.')[0])
 const root = join(__dirname, '..')
 if (major < 22) {
-  const local = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'node.cmd' : 'node')
+  const local = join(
+    root,
+    'node_modules',
+    '.bin',
+    process.platform === 'win32' ? 'node.cmd' : 'node',
+  )
   if (existsSync(local)) {
     const { spawnSync } = require('node:child_process')
     const r = spawnSync(local, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' })
     process.exit(r.status === null ? 1 : r.status)
   }
-  process.stderr.write(`nodedeck: Node ${process.versions.node} is too old; NodeDeck needs Node 22 or newer.\n`)
+  process.stderr.write(
+    `nodedeck: Node ${process.versions.node} is too old; NodeDeck needs Node 22 or newer.\n`,
+  )
   process.exit(1)
 }
 const entry = join(root, 'out', 'cli', 'nodedeck.js')
 if (!existsSync(entry)) {
-  process.stderr.write('nodedeck: not built yet. Run "bash setup.sh" (or "npm run build") in ' + root + '\n')
+  process.stderr.write(
+    'nodedeck: not built yet. Run "bash setup.sh" (or "npm run build") in ' + root + '\n',
+  )
   process.exit(1)
 }
 require(entry)

@@ -1,23 +1,38 @@
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+/**
+ * Figures as people read them, shared by the renderer and the CLI. A value NodeDeck could not
+ * read is '—', never 0.
+ */
+/** What a value NodeDeck does not know looks like: never 0. */
+export const UNKNOWN = '—'
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const
 
 /**
- * Bytes in binary units with one decimal ("1.5 MiB"). null/undefined/NaN → "—": a value NodeDeck
- * could not read is shown as unknown, never as 0.
+ * Bytes in binary units with one decimal (`1.5 MiB`); whole bytes below 1 KiB (`512 B`).
+ * null/undefined/NaN → '—'.
  */
-export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '—'
-  if (n < 1024) return `${Math.round(n)} B`
-  let v = n
-  let i = 0
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024
-    i++
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return UNKNOWN
+  const sign = bytes < 0 ? '-' : ''
+  let value = Math.abs(bytes)
+  if (Math.round(value) < 1024) return `${sign}${Math.round(value)} B`
+  let unit = 0
+  while ((unit === 0 || value >= 1024) && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
   }
-  return `${v.toFixed(1)} ${UNITS[i]}`
+  // 1023.96 KiB would print as "1024.0 KiB": step up once more after rounding.
+  if (Number(value.toFixed(1)) >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${sign}${value.toFixed(1)} ${UNITS[unit]}`
 }
 
-/** A rate in bytes per second ("1.5 MiB/s"); unknown → "—". */
-export function formatRate(n: number | null | undefined): string {
-  const b = formatBytes(n)
-  return b === '—' ? b : `${b}/s`
+/** Bytes per second (`1.5 MiB/s`); null → '—'. */
+export function formatRate(bytesPerSecond: number | null | undefined): string {
+  if (bytesPerSecond === null || bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond)) {
+    return UNKNOWN
+  }
+  return `${formatBytes(bytesPerSecond)}/s`
 }

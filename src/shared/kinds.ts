@@ -37,7 +37,13 @@ export const KIND_INFO: Record<ServerKind, KindInfo> = {
   hysteria2: {
     kind: 'hysteria2',
     label: 'Hysteria 2',
-    capabilities: { users: true, onlineCounts: true, sessions: true, kick: true, clearOnRead: true },
+    capabilities: {
+      users: true,
+      onlineCounts: true,
+      sessions: true,
+      kick: true,
+      clearOnRead: true,
+    },
     secret: 'optional',
     defaultPort: 9999,
     exampleUrl: 'http://203.0.113.10:9999',

@@ -29,7 +29,10 @@ export async function startApp(args: string[], env: NodeJS.ProcessEnv = {}): Pro
   let err = ''
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
   const info = await new Promise<{ url: string; openUrl: string }>((ok, ko) => {
-    const timer = setTimeout(() => ko(new Error(`app did not start in time:\n${out}\n${err}`)), 30_000)
+    const timer = setTimeout(
+      () => ko(new Error(`app did not start in time:\n${out}\n${err}`)),
+      30_000,
+    )
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString()
       const line = out.split('\n').find((l) => l.startsWith('{') && l.includes('openUrl'))
@@ -59,7 +62,10 @@ export async function startApp(args: string[], env: NodeJS.ProcessEnv = {}): Pro
 
 /** Debian's Chromium, headless, with the flags this closed network needs. */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'])
+  const executablePath = execFileSync('sh', [
+    '-c',
+    'command -v chromium || command -v chromium-browser',
+  ])
     .toString()
     .trim()
   return chromium.launch({

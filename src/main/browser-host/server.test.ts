@@ -103,11 +103,30 @@ describe('browser host', () => {
   })
 
   it('refuses a socket without the token, with a wrong token, or from another origin', async () => {
-    await expect(open({ protocols: [WS_PROTOCOL] })).rejects.toThrow('HTTP 401')
-    await expect(
-      open({ protocols: [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${'b'.repeat(64)}`] }),
-    ).rejects.toThrow('HTTP 401')
+    const closeCode = async (protocols: string[]) => {
+      const ws = await open({ protocols })
+      return new Promise<number>((ok) => ws.once('close', (code) => ok(code)))
+    }
+    // Our page with a stale token: closed at once with 4401 ("token rejected"), never served.
+    expect(await closeCode([WS_PROTOCOL])).toBe(4401)
+    expect(await closeCode([WS_PROTOCOL, `${WS_TOKEN_PREFIX}${'b'.repeat(64)}`])).toBe(4401)
+    await expect(open({ protocols: [`${WS_TOKEN_PREFIX}${host.token}`] })).rejects.toThrow(
+      'HTTP 400',
+    )
     await expect(open({ origin: 'http://evil.example' })).rejects.toThrow('HTTP 403')
     await expect(open({ origin: `http://127.0.0.1:${host.port + 1}` })).rejects.toThrow('HTTP 403')
+  })
+
+  it('never answers a call on a socket with a wrong token', async () => {
+    const ws = await open({ protocols: [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${'c'.repeat(64)}`] })
+    const api = client(ws)
+    const closed = new Promise((ok) => ws.once('close', ok))
+    const call = api.call('servers.list', undefined).then(
+      () => 'answered',
+      () => 'failed',
+    )
+    await closed
+    api.close()
+    expect(await call).toBe('failed')
   })
 })

@@ -92,8 +92,13 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       .split(',')
       .map((p) => p.trim())
     const offered = protocols.find((p) => p.startsWith(WS_TOKEN_PREFIX))
-    if (!protocols.includes(WS_PROTOCOL) || !offered || !safeEqual(offered.slice(WS_TOKEN_PREFIX.length), token)) {
-      return refuse(401, 'Unauthorized')
+    if (!protocols.includes(WS_PROTOCOL)) return refuse(400, 'Bad Request')
+    if (!offered || !safeEqual(offered.slice(WS_TOKEN_PREFIX.length), token)) {
+      // Our own page with a stale token (NodeDeck was restarted): complete the handshake only to
+      // close at once with 4401, so the page can say "open the new address" instead of
+      // reconnecting forever. No message is ever read from this socket.
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(4401, 'token rejected'))
+      return
     }
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws))
   })
@@ -197,6 +202,8 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
     })
     res.end(req.method === 'HEAD' ? undefined : body)
   } catch {
-    res.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n')
+    res
+      .writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
+      .end('Not found\n')
   }
 }

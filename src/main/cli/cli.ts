@@ -45,7 +45,10 @@ export function webRoot(env: NodeJS.ProcessEnv): string {
   ].filter((p): p is string => typeof p === 'string')
   for (const c of candidates) if (existsSync(join(c, 'index.html'))) return resolve(c)
   throw new AppErrorException(
-    appError('not_found', 'The browser UI is not built. Run "npm run build" first (or set NODEDECK_WEB_ROOT).'),
+    appError(
+      'not_found',
+      'The browser UI is not built. Run "npm run build" first (or set NODEDECK_WEB_ROOT).',
+    ),
   )
 }
 
@@ -71,7 +74,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .name('nodedeck')
     .description('Manage a fleet of proxy/VPN servers (Hysteria 2, ...) from the command line.')
     .version(VERSION)
-    .addOption(new Option('--data-dir <dir>', 'data directory (default: NODEDECK_DATA_DIR or the app’s)'))
+    .addOption(
+      new Option('--data-dir <dir>', 'data directory (default: NODEDECK_DATA_DIR or the app’s)'),
+    )
     .option('--json', 'print JSON (stable shapes, see README)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
@@ -90,7 +95,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.credentials ? io.credentials(service) : createKeychainStore(service ? { service } : {})
 
   /** Runs fn with a core on the data dir (no background polling), then stops it. */
-  async function withCore<T>(fn: (core: Core, call: Caller) => Promise<T>, extra: Partial<CoreDeps> = {}): Promise<T> {
+  async function withCore<T>(
+    fn: (core: Core, call: Caller) => Promise<T>,
+    extra: Partial<CoreDeps> = {},
+  ): Promise<T> {
     const { dataDir } = globals()
     const core = await createCore({
       dataDir,
@@ -119,9 +127,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(json ? JSON.stringify(data, null, 2) + '\n' : human())
   }
 
-  const readSecret = async (o: { secretStdin?: boolean; secretEnv?: string }): Promise<string | undefined> => {
+  const readSecret = async (o: {
+    secretStdin?: boolean
+    secretEnv?: string
+  }): Promise<string | undefined> => {
     if (o.secretStdin && o.secretEnv) {
-      throw new AppErrorException(appError('invalid_input', 'Use either --secret-stdin or --secret-env, not both.'))
+      throw new AppErrorException(
+        appError('invalid_input', 'Use either --secret-stdin or --secret-env, not both.'),
+      )
     }
     if (o.secretStdin) return (await io.readStdin()).replace(/\r?\n$/, '')
     if (o.secretEnv) {
@@ -144,12 +157,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const list = await withCore((_c, call) => call('servers.list', undefined))
       print(
         list.map((s) => ({ id: s.id, name: s.name, kind: s.kind, url: s.url })),
-        () => table(['ID', 'NAME', 'KIND', 'URL'], list.map((s) => [s.id, s.name, s.kind, s.url])),
+        () =>
+          table(
+            ['ID', 'NAME', 'KIND', 'URL'],
+            list.map((s) => [s.id, s.name, s.kind, s.url]),
+          ),
       )
     })
   servers
     .command('add')
-    .description('add a server (the secret is read from stdin or an environment variable, never argv)')
+    .description(
+      'add a server (the secret is read from stdin or an environment variable, never argv)',
+    )
     .requiredOption('--kind <kind>', 'server kind: hysteria2')
     .requiredOption('--name <name>', 'display name (unique)')
     .requiredOption('--url <url>', 'API base URL, e.g. http://203.0.113.10:9999')
@@ -211,7 +230,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       print(rows, () =>
         table(
           ['NAME', 'KIND', 'STATE', 'LATENCY', 'ERROR'],
-          rows.map((r) => [r.name, r.kind, r.state, r.latencyMs === null ? '—' : `${r.latencyMs} ms`, r.error ?? '']),
+          rows.map((r) => [
+            r.name,
+            r.kind,
+            r.state,
+            r.latencyMs === null ? '—' : `${r.latencyMs} ms`,
+            r.error ?? '',
+          ]),
         ),
       )
     })
@@ -225,12 +250,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const s = resolveOr(core, ref)
         return withName(s.name, () => call('users.list', { serverId: s.id }))
       })
-      const rows = snap.users.map((u) => ({ name: u.name, online: u.online, devices: u.devices, up: u.up, down: u.down }))
-      print(rows, () =>
-        table(
-          ['USER', 'ONLINE', 'DEVICES', 'UPLOAD', 'DOWNLOAD'],
-          rows.map((r) => [r.name, r.online ? 'yes' : 'no', r.devices === null ? '—' : String(r.devices), formatBytes(r.up), formatBytes(r.down)]),
-        ) + (snap.error ? `warning: ${snap.error.message}\n` : ''),
+      const rows = snap.users.map((u) => ({
+        name: u.name,
+        online: u.online,
+        devices: u.devices,
+        up: u.up,
+        down: u.down,
+      }))
+      print(
+        rows,
+        () =>
+          table(
+            ['USER', 'ONLINE', 'DEVICES', 'UPLOAD', 'DOWNLOAD'],
+            rows.map((r) => [
+              r.name,
+              r.online ? 'yes' : 'no',
+              r.devices === null ? '—' : String(r.devices),
+              formatBytes(r.up),
+              formatBytes(r.down),
+            ]),
+          ) + (snap.error ? `warning: ${snap.error.message}\n` : ''),
       )
     })
 
@@ -246,7 +285,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       print(snap.sessions, () =>
         table(
           ['USER', 'STATE', 'CONNECTION', 'STREAM', 'TARGET', 'UPLOAD', 'DOWNLOAD'],
-          snap.sessions.map((x) => [x.user, x.state, x.connection ?? '', x.stream ?? '', x.target, formatBytes(x.up), formatBytes(x.down)]),
+          snap.sessions.map((x) => [
+            x.user,
+            x.state,
+            x.connection ?? '',
+            x.stream ?? '',
+            x.target,
+            formatBytes(x.up),
+            formatBytes(x.down),
+          ]),
         ),
       )
     })
@@ -260,7 +307,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       await withCore(async (core, call) => {
         const s = resolveOr(core, ref)
         await withName(s.name, () => call('users.kick', { serverId: s.id, users }))
-        print({ ok: true, server: s.id, users }, () => `kick requested on ${s.name} for ${users.join(', ')}\n`)
+        print(
+          { ok: true, server: s.id, users },
+          () => `kick requested on ${s.name} for ${users.join(', ')}\n`,
+        )
       })
     })
 
@@ -289,7 +339,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command('demo')
-    .description('start the demo fleet (emulated servers) in the browser host; never touches your config')
+    .description(
+      'start the demo fleet (emulated servers) in the browser host; never touches your config',
+    )
     .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)
     .action(async (o: { port: number }) => {
       const { startBrowserHost } = await import('../browser-host/server')
@@ -337,7 +389,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: 'user' })
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.exitCode === 0
+      )
+        return 0
       return 2
     }
     const e = err instanceof CliFailure ? err.appError : toAppError(err)

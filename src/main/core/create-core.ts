@@ -90,7 +90,9 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     try {
       fn()
     } catch (err) {
-      log.error('event delivery failed', { error: err instanceof Error ? err.message : String(err) })
+      log.error('event delivery failed', {
+        error: err instanceof Error ? err.message : String(err),
+      })
     }
   }
   const broadcast = <E extends EventName>(name: E, payload: EventPayload<E>) => {
@@ -104,7 +106,11 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         broadcast('server.status', status)
         if (changed) {
           const server = config.servers.find((s) => s.id === status.serverId)
-          log.info('state change', { serverId: status.serverId, from: changed.from, to: status.state })
+          log.info('state change', {
+            serverId: status.serverId,
+            from: changed.from,
+            to: status.state,
+          })
           const notice = notifier.onChange(status, changed.from, server?.name ?? status.serverId)
           if (notice) broadcast('notice', notice)
         }
@@ -127,7 +133,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     return value
   }
   const forgetSecrets = (serverId: string) => {
-    for (const k of [...secretCache.keys()]) if (k.startsWith(`${serverId}\u0000`)) secretCache.delete(k)
+    for (const k of [...secretCache.keys()])
+      if (k.startsWith(`${serverId}\u0000`)) secretCache.delete(k)
   }
 
   const buildAdapter = (server: ServerConfig, secretOverride?: string): ServerAdapter =>
@@ -135,14 +142,19 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       server,
       http,
       getSecret: (key) =>
-        secretOverride !== undefined ? Promise.resolve(secretOverride || null) : getSecret(server.id, key),
+        secretOverride !== undefined
+          ? Promise.resolve(secretOverride || null)
+          : getSecret(server.id, key),
     })
 
   const normalizeDraft = (draft: ServerDraft): ServerDraft => {
     const mod = kindModule(draft.kind)
     const opts = mod.optionsSchema.safeParse(draft.options)
     if (!opts.success) {
-      fail('invalid_input', `Invalid options for a ${draft.kind} server: ${opts.error.issues[0]?.message ?? ''}`)
+      fail(
+        'invalid_input',
+        `Invalid options for a ${draft.kind} server: ${opts.error.issues[0]?.message ?? ''}`,
+      )
     }
     return { ...draft, url: draft.url.replace(/\/+$/, ''), options: opts.data }
   }
@@ -150,7 +162,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const hasSecret = new Map<string, boolean | null>()
   const refreshHasSecret = async (server: ServerConfig) => {
     try {
-      hasSecret.set(server.id, (await getSecret(server.id, kindModule(server.kind).secretKey)) !== null)
+      hasSecret.set(
+        server.id,
+        (await getSecret(server.id, kindModule(server.kind).secretKey)) !== null,
+      )
     } catch {
       hasSecret.set(server.id, null)
     }
@@ -278,7 +293,9 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     async 'servers.update'({ id, draft, secret }) {
       const old = findServer(id)
       const d = normalizeDraft(draft)
-      if (config.servers.some((s) => s.id !== id && s.name.toLowerCase() === d.name.toLowerCase())) {
+      if (
+        config.servers.some((s) => s.id !== id && s.name.toLowerCase() === d.name.toLowerCase())
+      ) {
         fail('invalid_input', `A server named "${d.name}" already exists. Choose another name.`, {
           params: { field: 'name' },
         })
@@ -309,8 +326,15 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     async 'servers.test'({ draft, secret, id }) {
       const d = normalizeDraft(draft)
-      const temp = ServerConfigSchema.parse({ ...d, id: id ?? `test-${randomUUID()}`, createdAt: Date.now() })
-      const adapter = id !== undefined && secret === undefined ? buildAdapter(temp) : buildAdapter(temp, secret ?? '')
+      const temp = ServerConfigSchema.parse({
+        ...d,
+        id: id ?? `test-${randomUUID()}`,
+        createdAt: Date.now(),
+      })
+      const adapter =
+        id !== undefined && secret === undefined
+          ? buildAdapter(temp)
+          : buildAdapter(temp, secret ?? '')
       try {
         const r = await adapter.poll(AbortSignal.timeout(15_000), { readOnly: true })
         const v = verdictOf({ ok: true, latencyMs: Math.round(r.latencyMs), partial: r.partial })
@@ -367,7 +391,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const dispatch = createDispatcher(handlers, {
     validateOutput: deps.validateOutput,
     onInternalError: (method, err) =>
-      log.error('internal error', { method, error: err instanceof Error ? err.stack : String(err) }),
+      log.error('internal error', {
+        method,
+        error: err instanceof Error ? err.stack : String(err),
+      }),
   })
 
   return {
@@ -396,9 +423,13 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       if (byId) return byId
       const byName = config.servers.filter((s) => s.name.toLowerCase() === ref.toLowerCase())
       if (byName.length === 1 && byName[0]) return byName[0]
-      if (byName.length > 1) fail('invalid_input', `More than one server is named "${ref}"; use its id.`)
+      if (byName.length > 1)
+        fail('invalid_input', `More than one server is named "${ref}"; use its id.`)
       throw new AppErrorException(
-        appError('not_found', `No server with id or name "${ref}". Run "nodedeck servers list" to see them.`),
+        appError(
+          'not_found',
+          `No server with id or name "${ref}". Run "nodedeck servers list" to see them.`,
+        ),
       )
     },
     broadcast,

@@ -41,27 +41,62 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
         `${kc.message} In this demo, secrets are kept in memory only and forgotten on exit; outside the demo NodeDeck refuses to store secrets without the keychain.`,
       )
   const tickMs = opts.tickMs ?? 1000
-  const tokyo = await startHysteria2Emulator({ secret: 'demo-tokyo-secret', simulate: { tickMs, users: 14, seed: 1 } })
-  const hk = await startHysteria2Emulator({ secret: 'demo-hk-secret', simulate: { tickMs, users: 8, seed: 2 } })
+  const tokyo = await startHysteria2Emulator({
+    secret: 'demo-tokyo-secret',
+    simulate: { tickMs, users: 14, seed: 1 },
+  })
+  const hk = await startHysteria2Emulator({
+    secret: 'demo-hk-secret',
+    simulate: { tickMs, users: 8, seed: 2 },
+  })
   const fra = await startHysteria2Emulator({ secret: '', simulate: { tickMs, users: 5, seed: 3 } })
   const servers: DemoServer[] = [
     {
-      draft: { kind: 'hysteria2', name: 'Tokyo-1', url: tokyo.url, group: 'Asia', tags: ['demo'], pollIntervalSec: 5 },
+      draft: {
+        kind: 'hysteria2',
+        name: 'Tokyo-1',
+        url: tokyo.url,
+        group: 'Asia',
+        tags: ['demo'],
+        pollIntervalSec: 5,
+      },
       secret: 'demo-tokyo-secret',
       emulator: tokyo,
     },
     {
-      draft: { kind: 'hysteria2', name: 'HongKong-2', url: hk.url, group: 'Asia', tags: ['demo'], pollIntervalSec: 5, options: { clearOnRead: true } },
+      draft: {
+        kind: 'hysteria2',
+        name: 'HongKong-2',
+        url: hk.url,
+        group: 'Asia',
+        tags: ['demo'],
+        pollIntervalSec: 5,
+        options: { clearOnRead: true },
+      },
       secret: 'demo-hk-secret',
       emulator: hk,
     },
     {
-      draft: { kind: 'hysteria2', name: 'Frankfurt-3', url: fra.url, group: 'Europe', tags: ['demo'], pollIntervalSec: 5 },
+      draft: {
+        kind: 'hysteria2',
+        name: 'Frankfurt-3',
+        url: fra.url,
+        group: 'Europe',
+        tags: ['demo'],
+        pollIntervalSec: 5,
+      },
       emulator: fra,
     },
     {
       // Nothing listens on port 9 of loopback (discard): shows the offline state.
-      draft: { kind: 'hysteria2', name: 'Singapore-4', url: 'http://127.0.0.1:9', group: 'Asia', tags: ['demo'], pollIntervalSec: 10 },
+      draft: {
+        kind: 'hysteria2',
+        name: 'Singapore-4',
+        url: 'http://127.0.0.1:9',
+        group: 'Asia',
+        tags: ['demo'],
+        pollIntervalSec: 10,
+      },
       secret: 'demo-sg-secret',
       emulator: null,
     },

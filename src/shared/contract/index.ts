@@ -21,9 +21,7 @@ const Ok = z.object({ ok: z.literal(true) })
  * No input. JSON (the browser host's WebSocket) turns an `undefined` argument into `null`, so
  * both are accepted; handlers see `undefined`.
  */
-const NoInput = z
-  .union([z.undefined(), z.null()])
-  .transform(() => undefined)
+const NoInput = z.union([z.undefined(), z.null()]).transform(() => undefined)
 /** A secret typed by the user; travels renderer → core once, is never sent back. */
 const Secret = z.string().max(4096)
 
@@ -102,7 +100,7 @@ export const events = {
   'servers.changed': z.array(ServerViewSchema),
   /** Only sent to connections that watch the server (`live.watch`). */
   'users.snapshot': UsersSnapshotSchema,
-  'notice': NoticeSchema,
+  notice: NoticeSchema,
   'settings.changed': SettingsSchema,
   /** The host asks the UI to show a server (tray menu click, notification click). */
   'ui.focusServer': z.object({ serverId: z.string() }),

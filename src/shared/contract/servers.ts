@@ -39,7 +39,10 @@ export const TlsOptionsSchema = z.object({
 })
 
 /** Per-kind options; each adapter validates its own keys. */
-export const KindOptionsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+export const KindOptionsSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean()]),
+)
 
 /** The non-secret configuration of one server, as stored in the config file. */
 export const ServerConfigSchema = z.object({

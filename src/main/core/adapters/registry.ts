@@ -11,6 +11,7 @@ const KINDS: Record<ServerKind, KindModule> = {
 /** The module of a kind; `unsupported` for a kind this build does not know. */
 export function kindModule(kind: string): KindModule {
   const mod = (KINDS as Record<string, KindModule | undefined>)[kind]
-  if (!mod) fail('unsupported', `This version of NodeDeck does not support servers of kind "${kind}".`)
+  if (!mod)
+    fail('unsupported', `This version of NodeDeck does not support servers of kind "${kind}".`)
   return mod
 }

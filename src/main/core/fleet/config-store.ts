@@ -44,7 +44,10 @@ export async function loadConfig(dataDir: string, now = Date.now()): Promise<Loa
   try {
     raw = await readFileIfExists(path)
   } catch (err) {
-    fail('storage', `Cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check its permissions.`)
+    fail(
+      'storage',
+      `Cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Check its permissions.`,
+    )
   }
   if (raw === null) return { config: emptyConfig(), problem: null }
   let json: unknown

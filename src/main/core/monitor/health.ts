@@ -18,7 +18,8 @@ export const DEFAULT_HEALTH: HealthOptions = { slowMs: 3000, confirm: 2 }
 
 /** Classifies a probe outcome: an error, a partial answer, or a full answer (maybe slow). */
 export function verdictOf(
-  outcome: { ok: true; latencyMs: number; partial: AppError | null } | { ok: false; error: AppError },
+  outcome:
+    { ok: true; latencyMs: number; partial: AppError | null } | { ok: false; error: AppError },
   opts: HealthOptions = DEFAULT_HEALTH,
 ): ProbeVerdict {
   if (!outcome.ok) {
@@ -26,7 +27,8 @@ export function verdictOf(
     if (e.code === 'auth') return { state: 'auth_failed', latencyMs: null, error: e }
     return { state: 'offline', latencyMs: null, error: e }
   }
-  if (outcome.partial) return { state: 'degraded', latencyMs: outcome.latencyMs, error: outcome.partial }
+  if (outcome.partial)
+    return { state: 'degraded', latencyMs: outcome.latencyMs, error: outcome.partial }
   if (outcome.latencyMs > opts.slowMs) {
     return {
       state: 'degraded',
@@ -88,8 +90,7 @@ export function nextStatus(
   // Offline and auth failed are both "down": a server failing one way then the other is still
   // confirmed down (it shows the latest reason), instead of never confirming.
   const agrees =
-    prev.pending !== null &&
-    (prev.pending === v.state || (isDown(prev.pending) && isDown(v.state)))
+    prev.pending !== null && (prev.pending === v.state || (isDown(prev.pending) && isDown(v.state)))
   const s = agrees ? streak + 1 : 1
   if (s >= opts.confirm) {
     return {
@@ -100,7 +101,13 @@ export function nextStatus(
   }
   // Not confirmed yet: keep the state; show the fresh problem as pending.
   return {
-    status: { ...common, state: prev.state, since: prev.since, error: v.error ?? prev.error, pending: v.state },
+    status: {
+      ...common,
+      state: prev.state,
+      since: prev.since,
+      error: v.error ?? prev.error,
+      pending: v.state,
+    },
     streak: s,
     changed: false,
   }

@@ -103,7 +103,8 @@ export class Monitor {
   start(): void {
     if (this.running || this.opts.manual) return
     this.running = true
-    for (const e of this.entries.values()) this.schedule(e, phaseOf(e.config.id, this.intervalOf(e)))
+    for (const e of this.entries.values())
+      this.schedule(e, phaseOf(e.config.id, this.intervalOf(e)))
   }
 
   stop(): void {
@@ -194,7 +195,8 @@ export class Monitor {
   private async runPoll(e: Entry, gen: number): Promise<void> {
     const timeoutMs = Math.max(2_000, Math.min(15_000, e.config.pollIntervalSec * 1000 - 500))
     const signal = AbortSignal.timeout(timeoutMs)
-    let outcome: { ok: true; latencyMs: number; partial: AppError | null } | { ok: false; error: AppError }
+    let outcome:
+      { ok: true; latencyMs: number; partial: AppError | null } | { ok: false; error: AppError }
     let snapshot: UsersSnapshot | null = null
     try {
       const r = await e.adapter.poll(signal)
@@ -210,7 +212,13 @@ export class Monitor {
       e.failures++
     }
     const prev = e.status
-    const next = nextStatus(prev, e.streak, verdictOf(outcome, this.health), this.now(), this.health)
+    const next = nextStatus(
+      prev,
+      e.streak,
+      verdictOf(outcome, this.health),
+      this.now(),
+      this.health,
+    )
     e.status = next.status
     e.streak = next.streak
     this.events.status(next.status, next.changed ? { from: prev.state } : null)

@@ -24,7 +24,10 @@ export function redactUrl(url: string | URL): string {
  * Removes every occurrence of the given secrets from a text (longest first), for the rare
  * message that must quote server output. Secrets shorter than 4 characters are still masked.
  */
-export function redactSecrets(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
+export function redactSecrets(
+  text: string,
+  secrets: ReadonlyArray<string | null | undefined>,
+): string {
   let out = text
   const list = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0)
   list.sort((a, b) => b.length - a.length)

@@ -236,7 +236,8 @@ function timeoutError(ctx: ErrorContext): AppError {
   )
 }
 
-const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ERR_NODEDECK_PIN)/
+const TLS_CODES =
+  /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ERR_NODEDECK_PIN)/
 
 /** Maps undici / Node socket errors to an AppError a person can act on. */
 export function mapNetworkError(err: unknown, ctx: ErrorContext): AppError {
@@ -251,7 +252,8 @@ export function mapNetworkError(err: unknown, ctx: ErrorContext): AppError {
       base,
     )
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return timeoutError(ctx)
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return timeoutError(ctx)
   if (code === 'ERR_NODEDECK_PIN_MISMATCH') {
     return appError(
       'tls',
@@ -274,7 +276,11 @@ export function mapNetworkError(err: unknown, ctx: ErrorContext): AppError {
     )
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return appError('network', `The host name ${ctx.url.hostname} could not be resolved. Check the address.`, base)
+    return appError(
+      'network',
+      `The host name ${ctx.url.hostname} could not be resolved. Check the address.`,
+      base,
+    )
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     return appError('network', `${host} is unreachable from this machine. Check the network.`, base)
@@ -301,7 +307,11 @@ export function mapNetworkError(err: unknown, ctx: ErrorContext): AppError {
       { ...base, retryable: false },
     )
   }
-  return appError('network', `The request ${describe(ctx)} failed (${code || 'unknown error'}).`, base)
+  return appError(
+    'network',
+    `The request ${describe(ctx)} failed (${code || 'unknown error'}).`,
+    base,
+  )
 }
 
 /** The text of a body, at most `max` characters, for error messages. */

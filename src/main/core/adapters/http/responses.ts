@@ -48,7 +48,11 @@ export function parseJsonBody<S extends z.ZodType>(
 }
 
 /** A non-success status as an AppError, quoting (a short piece of) the server's text. */
-export function statusError(res: HttpResponse, ctx: ResponseContext, advice: string): AppErrorException {
+export function statusError(
+  res: HttpResponse,
+  ctx: ResponseContext,
+  advice: string,
+): AppErrorException {
   const text = bodySnippet(res.body, 160)
   return new AppErrorException(
     appError(

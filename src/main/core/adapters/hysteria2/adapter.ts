@@ -35,7 +35,8 @@ export function createHysteria2Adapter(ctx: AdapterContext): ServerAdapter {
       for (const r of [traffic, online]) {
         if (r.status === 'rejected' && toAppError(r.reason).code === 'auth') throw r.reason
       }
-      const failed = traffic.status === 'rejected' ? traffic : online.status === 'rejected' ? online : null
+      const failed =
+        traffic.status === 'rejected' ? traffic : online.status === 'rejected' ? online : null
       const at = Date.now()
       return {
         latencyMs: performance.now() - started,

@@ -101,7 +101,10 @@ export function createHysteria2Client(opts: Hysteria2ClientOptions) {
 
   return {
     /** `GET /traffic[?clear=1]`: totals (or, with clear, the counts since the last clear). */
-    traffic(clear: boolean, signal?: AbortSignal): Promise<{ data: TrafficWire; elapsedMs: number }> {
+    traffic(
+      clear: boolean,
+      signal?: AbortSignal,
+    ): Promise<{ data: TrafficWire; elapsedMs: number }> {
       return getJson('/traffic', TrafficSchema, clear ? 'clear=1' : undefined, signal)
     },
     /** `GET /online`: devices per online user. */

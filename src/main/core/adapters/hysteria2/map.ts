@@ -60,9 +60,21 @@ export function parseStreamTable(text: string): SessionRow[] | null {
     const state = t[0] as string
     const auth = t.slice(1, n - 8).join(' ')
     const [conn, stream, tx, rx, , , req, hooked] = t.slice(n - 8) as [
-      string, string, string, string, string, string, string, string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
     ]
-    if (!/^[0-9A-Fa-f]{1,8}$/.test(conn) || !/^\d+$/.test(stream) || !/^\d+$/.test(tx) || !/^\d+$/.test(rx)) {
+    if (
+      !/^[0-9A-Fa-f]{1,8}$/.test(conn) ||
+      !/^\d+$/.test(stream) ||
+      !/^\d+$/.test(tx) ||
+      !/^\d+$/.test(rx)
+    ) {
       return null
     }
     const connection = conn.toUpperCase().padStart(8, '0')

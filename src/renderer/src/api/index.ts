@@ -1,0 +1,149 @@
+import {
+  AppErrorException,
+  appError,
+  type EventName,
+  type EventPayload,
+  type MethodInput,
+  type MethodName,
+  type MethodOutput,
+} from '../../../shared/contract'
+import type { RpcClient } from '../../../shared/rpc/client'
+import type { Connection, ConnectionStatus } from '../host/connection'
+
+type Listener<E extends EventName> = (payload: EventPayload<E>) => void
+
+/**
+ * The typed API the stores use. It is the only module that touches the transport: it follows
+ * the connection across reconnects, re-attaching event listeners to each new client.
+ */
+export interface Api {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>
+  /** Listens to a core event for as long as the page lives, across reconnects. */
+  on<E extends EventName>(event: E, fn: Listener<E>): () => void
+  /** Called now if connected, and after every (re)connect: reload and re-watch there. */
+  onConnected(fn: () => void): () => void
+  onStatus(fn: (status: ConnectionStatus) => void): () => void
+  status(): ConnectionStatus
+  reconnectNow(): void
+  readonly mode: Connection['mode']
+}
+
+/** Error of a call made while there is no connection (the banner already says so). */
+export function notConnectedError(): AppErrorException {
+  return new AppErrorException(
+    appError('network', 'Not connected to NodeDeck’s core; reconnecting.', { retryable: true }),
+  )
+}
+
+/** Wraps a connection in the typed API. */
+export function createApi(connection: Connection): Api {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  /** Events already attached to the current client. */
+  let attached = new Set<string>()
+  let current: RpcClient | null = null
+
+  const attach = (client: RpcClient, event: string) => {
+    if (attached.has(event)) return
+    attached.add(event)
+    client.on(event as EventName, (payload: unknown) => {
+      const set = listeners.get(event)
+      if (!set) return
+      for (const fn of [...set]) {
+        try {
+          fn(payload)
+        } catch (err) {
+          console.error(`listener for ${event} failed`, err)
+        }
+      }
+    })
+  }
+
+  const connectedListeners = new Set<() => void>()
+  connection.onClient((client) => {
+    current = client
+    attached = new Set()
+    for (const event of listeners.keys()) attach(client, event)
+    for (const fn of [...connectedListeners]) fn()
+  })
+
+  return {
+    mode: connection.mode,
+    async call(method, input) {
+      const client = connection.client()
+      if (!client) throw notConnectedError()
+      return client.call(method, input)
+    },
+    on(event, fn) {
+      let set = listeners.get(event)
+      if (!set) {
+        set = new Set()
+        listeners.set(event, set)
+      }
+      const f = fn as (payload: unknown) => void
+      set.add(f)
+      if (current && connection.client() === current) attach(current, event)
+      return () => {
+        set.delete(f)
+      }
+    },
+    onConnected(fn) {
+      connectedListeners.add(fn)
+      if (connection.client()) fn()
+      return () => {
+        connectedListeners.delete(fn)
+      }
+    },
+    onStatus: (fn) => connection.onStatus(fn),
+    status: () => connection.status(),
+    reconnectNow: () => connection.reconnectNow(),
+  }
+}
+
+let installed: Api | null = null
+
+/** Installs the API the app uses (main.ts; tests install one over a fake client). */
+export function installApi(next: Api): void {
+  installed = next
+}
+
+/** The installed API; throws if main.ts has not installed one. */
+export function useApi(): Api {
+  if (!installed) throw new Error('NodeDeck API used before installApi()')
+  return installed
+}
+
+const call = <M extends MethodName>(method: M, input: MethodInput<M>) =>
+  useApi().call(method, input)
+
+/** Typed, named calls: `api.servers.list()`. */
+export const api = {
+  app: {
+    info: () => call('app.info', undefined),
+  },
+  settings: {
+    get: () => call('settings.get', undefined),
+    set: (patch: MethodInput<'settings.set'>) => call('settings.set', patch),
+  },
+  servers: {
+    list: () => call('servers.list', undefined),
+    add: (input: MethodInput<'servers.add'>) => call('servers.add', input),
+    update: (input: MethodInput<'servers.update'>) => call('servers.update', input),
+    remove: (id: string) => call('servers.remove', { id }),
+    test: (input: MethodInput<'servers.test'>) => call('servers.test', input),
+    refresh: (id?: string) => call('servers.refresh', id === undefined ? {} : { id }),
+  },
+  users: {
+    list: (serverId: string) => call('users.list', { serverId }),
+    kick: (serverId: string, users: string[]) => call('users.kick', { serverId, users }),
+  },
+  sessions: {
+    list: (serverId: string) => call('sessions.list', { serverId }),
+  },
+  live: {
+    watch: (serverId: string) => call('live.watch', { serverId }),
+    unwatch: (serverId: string) => call('live.unwatch', { serverId }),
+  },
+  notices: {
+    list: () => call('notices.list', undefined),
+  },
+} as const

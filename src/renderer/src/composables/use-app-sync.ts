@@ -1,0 +1,65 @@
+import { watch } from 'vue'
+import { useI18n } from 'vue-i18n'
+import type { Notice } from '../../../shared/contract'
+import { useAppStore } from '../stores/app'
+import { useNoticesStore } from '../stores/notices'
+import { useServersStore } from '../stores/servers'
+import { useTabsStore } from '../stores/tabs'
+import { useUsersStore } from '../stores/users'
+import { showBrowserNotification } from '../utils/browser-notify'
+import { showError } from '../utils/discrete'
+import { useConnectionStatus, useOnConnected, useSubscription } from './use-subscription'
+
+/**
+ * Keeps the stores in step with the core for the life of the app: loads everything on each
+ * (re)connect and applies the core's events. Called once, by App.vue.
+ */
+export function useAppSync(): void {
+  const app = useAppStore()
+  const servers = useServersStore()
+  const tabs = useTabsStore()
+  const notices = useNoticesStore()
+  const users = useUsersStore()
+  const { t } = useI18n()
+
+  const status = useConnectionStatus()
+  watch(status, (s) => app.setConnection(s), { immediate: true })
+
+  useOnConnected(() => {
+    app.setConnection(status.value)
+    void (async () => {
+      try {
+        await Promise.all([
+          app.load(),
+          servers.load().then(() => tabs.prune(servers.order)),
+          notices.load(),
+        ])
+      } catch (err) {
+        showError(err)
+      }
+    })()
+  })
+
+  useSubscription('servers.changed', (list) => {
+    servers.applyList(list)
+    tabs.prune(servers.order)
+  })
+  useSubscription('server.status', (s) => servers.applyStatus(s))
+  useSubscription('users.snapshot', (snap) => users.apply(snap))
+  useSubscription('settings.changed', (s) => app.applySettings(s))
+  // The host (tray menu, notification click) asks to show a server.
+  useSubscription('ui.focusServer', ({ serverId }) => {
+    if (servers.get(serverId)) tabs.openServer(serverId)
+  })
+  useSubscription('notice', (notice: Notice) => {
+    if (!notices.push(notice)) return
+    // Electron shows native notifications from the main process; the browser host cannot.
+    if (app.info && !app.info.capabilities.nativeNotifications) {
+      showBrowserNotification(
+        t(`notices.kinds.${notice.kind}`, { server: notice.serverName }),
+        notice.body,
+        notice.id,
+      )
+    }
+  })
+}

@@ -1,0 +1,10 @@
+/** Pinia store ids, in one place so two stores can never share one. */
+export enum SetupStoreId {
+  App = 'app',
+  Servers = 'servers',
+  Tabs = 'tabs',
+  Users = 'users',
+  Sessions = 'sessions',
+  Notices = 'notices',
+  Dialogs = 'dialogs',
+}
