@@ -44,7 +44,7 @@ export function useAppSync(): void {
     servers.applyList(list)
     tabs.prune(servers.order)
   })
-  useSubscription('server.status', (s) => servers.applyStatus(s))
+  useSubscription('server.status', (s) => servers.queueStatus(s))
   useSubscription('users.snapshot', (snap) => users.apply(snap))
   useSubscription('settings.changed', (s) => app.applySettings(s))
   // The host (tray menu, notification click) asks to show a server.

@@ -31,7 +31,7 @@ const enUS = {
     demo: 'Demo mode: the servers are local emulators with made-up traffic. Nothing you do here touches a real server.',
     keychainTitle: 'The system keychain is unreachable',
     keychain:
-      'NodeDeck cannot read or store server secrets ({description}). Servers that need a secret will fail to authenticate. {message}',
+      'NodeDeck cannot read or store server secrets. Servers that need a secret will fail to authenticate. {message}',
     configTitle: 'The configuration file had a problem',
     connectionLost: 'Connection to NodeDeck lost — reconnecting',
     connecting: 'Connecting to NodeDeck…',

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia'
+import { nextTick, watch } from 'vue'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { AppErrorException, appError } from '../../../shared/contract'
+import { AppErrorException, appError, type ServerView } from '../../../shared/contract'
 import { createApi, installApi } from '../api'
 import { staticConnection } from '../host/connection'
 import { createFakeClient, type FakeClient } from '../testing/fake-client'
@@ -163,5 +164,28 @@ describe('tabs store', () => {
     tabs.prune(['x'])
     expect(tabs.open).toEqual([])
     expect(tabs.active).toBe(FLEET_TAB)
+  })
+})
+
+describe('servers store: status bursts', () => {
+  it('applies a burst of statuses together, the latest per server winning', async () => {
+    setActivePinia(createPinia())
+    const servers = useServersStore()
+    servers.applyList([serverView({ id: 'a', name: 'A' }), serverView({ id: 'b', name: 'B' })])
+    const renders: number[] = []
+    const stop = watch(
+      () => servers.byId,
+      () => renders.push(1),
+    )
+    servers.queueStatus({ ...(servers.get('a') as ServerView).status, state: 'offline' })
+    servers.queueStatus({ ...(servers.get('b') as ServerView).status, state: 'offline' })
+    servers.queueStatus({ ...(servers.get('a') as ServerView).status, state: 'degraded', latencyMs: 7 })
+    expect(servers.get('a')?.status.state).not.toBe('degraded')
+    await new Promise((r) => setTimeout(r, 150))
+    await nextTick()
+    expect(servers.get('a')?.status).toMatchObject({ state: 'degraded', latencyMs: 7 })
+    expect(servers.get('b')?.status.state).toBe('offline')
+    expect(renders).toHaveLength(1)
+    stop()
   })
 })

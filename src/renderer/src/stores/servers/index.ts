@@ -45,6 +45,36 @@ export const useServersStore = defineStore(SetupStoreId.Servers, () => {
     if (s) byId.value[status.serverId] = { ...s, status }
   }
 
+  /**
+   * Statuses arrive one WebSocket/IPC message each; applied one by one, a fleet of hundreds
+   * re-renders the sidebar and fleet table hundreds of times. Queued here, they are applied
+   * together at most once per animation frame (a burst costs one render).
+   */
+  const pendingStatus = new Map<string, ServerStatus>()
+  let flushScheduled = false
+  function flushStatuses(): void {
+    flushScheduled = false
+    if (pendingStatus.size === 0) return
+    const next = { ...byId.value }
+    for (const [id, status] of pendingStatus) {
+      const s = next[id]
+      if (s) next[id] = { ...s, status }
+    }
+    pendingStatus.clear()
+    byId.value = next
+  }
+  function queueStatus(status: ServerStatus): void {
+    pendingStatus.set(status.serverId, status)
+    if (flushScheduled) return
+    flushScheduled = true
+    // rAF pauses in a hidden tab: a timer keeps the data current there too.
+    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') {
+      requestAnimationFrame(flushStatuses)
+    } else {
+      setTimeout(flushStatuses, 100)
+    }
+  }
+
   async function load(): Promise<void> {
     applyList(await api.servers.list())
   }
@@ -90,6 +120,8 @@ export const useServersStore = defineStore(SetupStoreId.Servers, () => {
     nameOf,
     applyList,
     applyStatus,
+    queueStatus,
+    flushStatuses,
     load,
     add,
     update,

@@ -1,0 +1,144 @@
+// NodeDeck benchmark suite (`npm run bench`). Runs against the BUILT app (run `bash setup.sh`
+// first). Prints a table with each figure next to its target and writes bench-results.json.
+// First figure (issue 3): B5, browser host cold start to first paint of the fleet view.
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium } from 'playwright-core'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+
+function startCli(args, env) {
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'nodedeck.cjs'), ...args, '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  return new Promise((ok, ko) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const line = out.split('\n').find((l) => l.includes('openUrl'))
+      if (line) ok({ child, t0, listening: performance.now(), ...JSON.parse(line) })
+    })
+    child.once('exit', (c) => ko(new Error(`exited ${c}: ${out}`)))
+  })
+}
+
+function stop(child) {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok()
+    child.once('exit', ok)
+    child.kill('SIGTERM')
+  })
+}
+
+const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** A data dir holding `n` servers (on a loopback port where nothing listens: no network). */
+function seededDataDir(n) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nodedeck-bench-'))
+  const servers = Array.from({ length: n }, (_, i) => ({
+    id: `bench-${i}`,
+    kind: 'hysteria2',
+    name: `bench-${String(i).padStart(3, '0')}`,
+    url: 'http://127.0.0.1:9',
+    group: `group-${i % 5}`,
+    tags: [],
+    pollIntervalSec: 10,
+    tls: {},
+    options: {},
+    createdAt: Date.now(),
+  }))
+  const config = { version: 1, servers, settings: { locale: 'en-US', theme: 'light' } }
+  writeFileSync(join(dataDir, 'config.json'), JSON.stringify(config))
+  return dataDir
+}
+
+async function coldStart(browser, label, args, servers) {
+  const samples = []
+  const listen = []
+  for (let i = 0; i < RUNS; i++) {
+    const dataDir = seededDataDir(servers)
+    const page = await browser.newPage()
+    const app = await startCli(args, { NODEDECK_DATA_DIR: dataDir })
+    await page.goto(app.openUrl)
+    await page.getByTestId('fleet-table').waitFor()
+    // First paint of the fleet view: the next animation frame after it is in the DOM.
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => r()))')
+    samples.push(performance.now() - app.t0)
+    listen.push(app.listening - app.t0)
+    await page.close()
+    await stop(app.child)
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return { label, p50: p50(samples), samples, listenP50: p50(listen) }
+}
+
+const executablePath = execFileSync('sh', [
+  '-c',
+  'command -v chromium || command -v chromium-browser',
+])
+  .toString()
+  .trim()
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+})
+const results = []
+try {
+  const serve = await coldStart(browser, 'serve (50 servers)', ['serve'], 50)
+  results.push({
+    id: 'B5',
+    figure:
+      'browser host cold start → first paint of the fleet view, 50 servers (p50 of ' + RUNS + ')',
+    value: serve.p50,
+    unit: 'ms',
+    target: 1000,
+    pass: serve.p50 <= 1000,
+    detail: serve,
+  })
+  const demo = await coldStart(browser, 'demo (3 emulators + 1 offline)', ['demo'], 0)
+  results.push({
+    id: 'B5-demo',
+    figure: 'demo command cold start → first paint (p50 of ' + RUNS + ')',
+    value: demo.p50,
+    unit: 'ms',
+    target: null,
+    pass: true,
+    detail: demo,
+  })
+} finally {
+  await browser.close()
+}
+
+const rows = results.map((r) => [
+  r.id,
+  r.figure,
+  `${Math.round(r.value)} ${r.unit}`,
+  r.target === null ? '—' : `≤ ${r.target} ${r.unit}`,
+  r.pass ? 'ok' : 'MISSED',
+])
+const widths = [0, 1, 2, 3, 4].map((i) =>
+  Math.max(...[['#', 'figure', 'value', 'target', ''], ...rows].map((r) => r[i].length)),
+)
+for (const r of [['#', 'figure', 'value', 'target', ''], ...rows])
+  process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join('  ') + '\n')
+mkdirSync(join(ROOT, 'test-results'), { recursive: true })
+writeFileSync(
+  join(ROOT, 'test-results', 'bench-results.json'),
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2),
+)
+process.exitCode = results.every((r) => r.pass) ? 0 : 1
