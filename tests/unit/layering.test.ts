@@ -8,7 +8,8 @@ import { dirname, join, relative, resolve } from 'node:path'
  * followed through every relative import, transitively, not just the files' own lines.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..')
-const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm
+const IMPORT =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm
 
 function files(dir: string): string[] {
   const out: string[] = []

@@ -28,8 +28,7 @@ const zhCN: MessageSchema = {
   banner: {
     demo: '演示模式：这些服务器是本地模拟器，流量数据为虚构。此处的任何操作都不会影响真实服务器。',
     keychainTitle: '无法访问系统钥匙串',
-    keychain:
-      'NodeDeck 无法读取或保存服务器密钥。需要密钥的服务器将认证失败。{message}',
+    keychain: 'NodeDeck 无法读取或保存服务器密钥。需要密钥的服务器将认证失败。{message}',
     configTitle: '配置文件有问题',
     connectionLost: '与 NodeDeck 的连接已断开 — 正在重新连接',
     connecting: '正在连接 NodeDeck…',

@@ -179,7 +179,11 @@ describe('servers store: status bursts', () => {
     )
     servers.queueStatus({ ...(servers.get('a') as ServerView).status, state: 'offline' })
     servers.queueStatus({ ...(servers.get('b') as ServerView).status, state: 'offline' })
-    servers.queueStatus({ ...(servers.get('a') as ServerView).status, state: 'degraded', latencyMs: 7 })
+    servers.queueStatus({
+      ...(servers.get('a') as ServerView).status,
+      state: 'degraded',
+      latencyMs: 7,
+    })
     expect(servers.get('a')?.status.state).not.toBe('degraded')
     await new Promise((r) => setTimeout(r, 150))
     await nextTick()
