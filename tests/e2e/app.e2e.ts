@@ -162,7 +162,6 @@ describe('NodeDeck in Chromium (browser host, demo fleet)', () => {
     await expect.poll(() => page.getByTestId('add-server').innerText()).toContain('添加服务器')
     await page.getByTestId('theme-switch').click()
     await page.locator('.n-base-select-option:visible', { hasText: '深色' }).click()
-    await page.waitForTimeout(600) // let the theme transition finish before the picture
     await shot(page, '07-zh-dark')
     await page.reload()
     await expect

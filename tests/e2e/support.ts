@@ -87,6 +87,8 @@ export async function launchChromium(): Promise<Browser> {
 export async function shot(page: Page, name: string): Promise<string> {
   mkdirSync(SHOTS, { recursive: true })
   const path = join(SHOTS, `${name}.png`)
+  // Let naive-ui's transitions (dialogs, theme) finish: a picture of a fade is no evidence.
+  await page.waitForTimeout(500)
   await page.screenshot({ path, fullPage: false })
   return path
 }
