@@ -427,6 +427,8 @@ describe('nodedeck users / sessions / kick', () => {
         down: 7000,
         startedAt: expect.any(String),
         lastActiveAt: expect.any(String),
+        protocol: 'tcp',
+        connections: null,
       },
     ])
     const human = await w.run(['sessions', id])

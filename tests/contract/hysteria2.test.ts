@@ -542,6 +542,8 @@ describe('Hysteria 2 contract (apis.md §1) — /dump/streams', () => {
       down: 7000,
       startedAt: expect.stringMatching(RFC3339),
       lastActiveAt: expect.stringMatching(RFC3339),
+      protocol: 'tcp',
+      connections: null,
     })
     expect(rows[1]).toMatchObject({
       id: `${c}:8`,
@@ -608,6 +610,8 @@ describe('Hysteria 2 contract (apis.md §1) — /dump/streams', () => {
         down: 6,
         startedAt: null,
         lastActiveAt: null,
+        protocol: 'tcp',
+        connections: null,
       },
     ])
     // An empty table (header only) is no sessions.

@@ -24,6 +24,7 @@ import { loadConfig, saveConfig, type ConfigFile } from './fleet/config-store'
 import { verdictOf } from './monitor/health'
 import { Monitor } from './monitor/monitor'
 import { Notifier, type NotificationSink } from './notify/notifier'
+import { createFacetHandlers } from './facet-handlers'
 import { silentLogger, type Logger } from './util/logger'
 
 export interface CoreDeps {
@@ -386,6 +387,11 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     async 'notices.list'() {
       return notifier.list()
     },
+    ...createFacetHandlers({
+      adapterOf,
+      refresh: (serverId) => void monitor.probe(serverId),
+      audit: (action, fields) => log.info(action, fields),
+    }),
   }
 
   const dispatch = createDispatcher(handlers, {

@@ -9,14 +9,36 @@ import {
   HealthStateSchema,
 } from './servers'
 import { AppErrorSchema } from './errors'
+import {
+  AccountConflictsSchema,
+  AccountDraftSchema,
+  AccountSchema,
+  BulkResultSchema,
+  CertIdSchema,
+  CertSchema,
+  WireGuardPeerConfigSchema,
+  WireGuardPeerDraftSchema,
+  WireGuardServerDraftSchema,
+  WireGuardStateSchema,
+} from './facets'
+import { Hy2ScaleNodePatchSchema, Hy2ScaleOverviewSchema } from './kinds/hy2scale'
 
 export * from './errors'
 export * from './servers'
 export * from './app'
+export * from './facets'
+export * from './kinds/hy2scale'
 
 const Id = z.object({ id: z.string().min(1).max(64) })
 const ServerRef = z.object({ serverId: z.string().min(1).max(64) })
 const Ok = z.object({ ok: z.literal(true) })
+const Ids = z.array(z.string().min(1).max(512)).min(1).max(10000)
+/** A host name or IP for a WireGuard endpoint (no scheme, no port: the node adds its port). */
+const Endpoint = z
+  .string()
+  .trim()
+  .max(253)
+  .regex(/^[A-Za-z0-9.:[\]-]*$/, 'A host name or IP address.')
 /**
  * No input. JSON (the browser host's WebSocket) turns an `undefined` argument into `null`, so
  * both are accepted; handlers see `undefined`.
@@ -92,6 +114,87 @@ export const methods = {
   'live.unwatch': method(ServerRef, Ok),
 
   'notices.list': method(NoInput, z.array(NoticeSchema)),
+
+  /** Disconnects sessions by id (HY2 SCALE: the device key; refused again for 60 s). */
+  'sessions.kick': method(ServerRef.extend({ ids: Ids }), BulkResultSchema),
+
+  // Managed accounts (facet `accounts`).
+  'accounts.list': method(ServerRef, z.array(AccountSchema)),
+  'accounts.create': method(ServerRef.extend({ draft: AccountDraftSchema }), Ok),
+  /** Edits one account; the core merges with the stored record (the node replaces it whole). */
+  'accounts.update': method(
+    ServerRef.extend({ id: z.string().min(1), draft: AccountDraftSchema }),
+    Ok,
+  ),
+  'accounts.setEnabled': method(
+    ServerRef.extend({ ids: Ids, enabled: z.boolean() }),
+    BulkResultSchema,
+  ),
+  'accounts.resetTraffic': method(ServerRef.extend({ ids: Ids }), BulkResultSchema),
+  'accounts.remove': method(ServerRef.extend({ ids: Ids }), BulkResultSchema),
+  'accounts.conflicts': method(ServerRef, AccountConflictsSchema),
+
+  // WireGuard (facet `wireguard`).
+  'wireguard.get': method(ServerRef, WireGuardStateSchema),
+  'wireguard.update': method(ServerRef.extend({ draft: WireGuardServerDraftSchema }), Ok),
+  'wireguard.addPeer': method(ServerRef.extend({ draft: WireGuardPeerDraftSchema }), Ok),
+  'wireguard.removePeer': method(ServerRef.extend({ name: z.string().min(1) }), Ok),
+  /** Explicit reveal: the peer's wg-quick file (with its private key) and its QR code. */
+  'wireguard.peerConfig': method(
+    ServerRef.extend({ name: z.string().min(1), endpoint: Endpoint.optional() }),
+    WireGuardPeerConfigSchema,
+  ),
+  /** Every peer's .conf in one zip (peers whose private key the node lacks are skipped). */
+  'wireguard.exportAll': method(
+    ServerRef.extend({ endpoint: Endpoint.optional() }),
+    z.object({
+      filename: z.string(),
+      zipBase64: z.string(),
+      count: z.number(),
+      skipped: z.array(z.string()),
+    }),
+  ),
+
+  // Certificates (facet `certificates`).
+  'certs.list': method(ServerRef, z.array(CertSchema)),
+  'certs.import': method(
+    ServerRef.extend({
+      id: CertIdSchema,
+      name: z.string().max(100).optional(),
+      certPem: z.string().min(1).max(262144),
+      keyPem: z.string().max(262144).optional(),
+    }),
+    Ok,
+  ),
+  'certs.generate': method(
+    ServerRef.extend({
+      id: CertIdSchema,
+      name: z.string().max(100).optional(),
+      domains: z.array(z.string().trim().min(1).max(253)).min(1).max(100),
+      days: z.number().int().min(1).max(36500).optional(),
+    }),
+    Ok,
+  ),
+  'certs.sign': method(
+    ServerRef.extend({
+      caId: CertIdSchema,
+      id: CertIdSchema,
+      name: z.string().max(100).optional(),
+      cn: z.string().trim().min(1).max(253),
+      days: z.number().int().min(1).max(36500).optional(),
+    }),
+    Ok,
+  ),
+  /** The PEM text; the private key only when asked for explicitly (`includeKey`). */
+  'certs.pem': method(
+    ServerRef.extend({ id: CertIdSchema, includeKey: z.boolean() }),
+    z.object({ cert: z.string(), key: z.string().nullable() }),
+  ),
+  'certs.remove': method(ServerRef.extend({ id: CertIdSchema }), Ok),
+
+  // HY2 SCALE node.
+  'hy2scale.overview': method(ServerRef, Hy2ScaleOverviewSchema),
+  'hy2scale.updateNode': method(ServerRef.extend({ patch: Hy2ScaleNodePatchSchema }), Ok),
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */

@@ -147,6 +147,10 @@ export const SessionRowSchema = z.object({
   down: z.number().nullable(),
   startedAt: z.string().nullable(),
   lastActiveAt: z.string().nullable(),
+  /** Protocol of the session (tcp, hy2, socks5, http, ss, l2tp, ikev2…), where known. */
+  protocol: z.string().nullable(),
+  /** Connections the session aggregates, where the server counts them. */
+  connections: z.number().nullable(),
 })
 export type SessionRow = z.infer<typeof SessionRowSchema>
 

@@ -1,5 +1,14 @@
 import type { z } from 'zod'
-import type { AppError, ServerConfig, SessionRow } from '../../../shared/contract'
+import type {
+  Account,
+  AccountDraft,
+  AppError,
+  Cert,
+  Hy2ScaleOverview,
+  ServerConfig,
+  SessionRow,
+  WireGuardState,
+} from '../../../shared/contract'
 import type { ServerKind } from '../../../shared/kinds'
 import type { HttpClient } from './http/http-client'
 
@@ -54,6 +63,56 @@ export interface ServerAdapter {
   }
   sessions?: {
     list(signal?: AbortSignal): Promise<SessionRow[]>
+    /** Disconnects one session by its id. */
+    kick?(id: string): Promise<void>
+  }
+  /** Managed user accounts. Passwords go in, never come out. */
+  accounts?: {
+    list(): Promise<Account[]>
+    create(draft: AccountDraft): Promise<void>
+    /** Applies a draft to the stored record (kinds whose API replaces whole records merge). */
+    update(id: string, draft: AccountDraft): Promise<void>
+    setEnabled(id: string, enabled: boolean): Promise<void>
+    resetTraffic(id: string): Promise<void>
+    remove(id: string): Promise<void>
+    conflicts(): Promise<Record<string, Record<string, string[]>>>
+  }
+  wireguard?: {
+    get(): Promise<WireGuardState>
+    update(server: {
+      enabled: boolean
+      listenPort: number
+      address: string
+      dns: string
+      mtu: number | null
+    }): Promise<void>
+    /** Adds a peer with its public key and, where known, its private key. */
+    addPeer(peer: {
+      name: string
+      allowedIps: string
+      keepalive: number
+      exitVia: string
+      publicKey: string
+      privateKey: string
+    }): Promise<void>
+    /** A key pair made by the node. */
+    generateKeyPair(): Promise<{ privateKey: string; publicKey: string }>
+    removePeer(name: string): Promise<void>
+    /** The peer's wg-quick file as the node renders it (holds the private key). */
+    peerConfigText(name: string, endpoint?: string): Promise<string>
+  }
+  certificates?: {
+    list(): Promise<Cert[]>
+    import(c: { id: string; name?: string; certPem: string; keyPem?: string }): Promise<void>
+    generate(c: { id: string; name?: string; domains: string[]; days?: number }): Promise<void>
+    sign(c: { caId: string; id: string; name?: string; cn: string; days?: number }): Promise<void>
+    pem(id: string): Promise<{ cert: string; key: string }>
+    remove(id: string): Promise<void>
+  }
+  /** HY2 SCALE's own node view. */
+  hy2scale?: {
+    overview(): Promise<Hy2ScaleOverview>
+    updateNode(patch: { name?: string; exitNode?: boolean }): Promise<void>
   }
 }
 

@@ -90,6 +90,8 @@ describe('parseStreamTable', () => {
         down: 2048,
         startedAt: null,
         lastActiveAt: null,
+        protocol: 'tcp',
+        connections: null,
       },
       {
         id: '00000001:0',
@@ -104,6 +106,8 @@ describe('parseStreamTable', () => {
         down: 0,
         startedAt: null,
         lastActiveAt: null,
+        protocol: 'tcp',
+        connections: null,
       },
     ])
   })
@@ -229,6 +233,8 @@ describe('streamToSession', () => {
       down: 2000,
       startedAt: '2026-01-02T03:04:05.123456789+08:00',
       lastActiveAt: '2026-01-02T03:05:00.5+08:00',
+      protocol: 'tcp',
+      connections: null,
     })
   })
 
@@ -249,6 +255,8 @@ describe('streamToSession', () => {
       target: '',
       startedAt: null,
       lastActiveAt: null,
+      protocol: 'tcp',
+      connections: null,
     })
   })
 })
@@ -276,6 +284,8 @@ describe('seedEntryToSession', () => {
       down: 20,
       startedAt: null,
       lastActiveAt: null,
+      protocol: 'tcp',
+      connections: null,
     })
   })
 

@@ -17,6 +17,9 @@ export function streamToSession(s: StreamEntryWire): SessionRow {
     down: s.rx,
     startedAt: s.initial_at,
     lastActiveAt: s.last_active_at,
+    // /dump/streams lists TCP proxy streams only (apis.md §1).
+    protocol: 'tcp',
+    connections: null,
   }
 }
 
@@ -38,6 +41,9 @@ export function seedEntryToSession(
     down: e.rx,
     startedAt: null,
     lastActiveAt: null,
+    // The seed doc calls these TCP streams too (000_*: "获取 TCP 流详情").
+    protocol: 'tcp',
+    connections: null,
   }
 }
 
@@ -91,6 +97,8 @@ export function parseStreamTable(text: string): SessionRow[] | null {
       down: Number(rx),
       startedAt: null,
       lastActiveAt: null,
+      protocol: 'tcp',
+      connections: null,
     })
   }
   return rows
