@@ -30,6 +30,13 @@ export interface UsersReading {
   devices: Map<string, number> | null
   /** The counters are deltas since the previous reading (the server cleared them on read). */
   countersAreDeltas: boolean
+  /**
+   * The kind has no per-user upload/download counters at all (HY2 SCALE keeps one total per
+   * account, shown by the accounts facet): `counters` is null by nature, not because a read failed.
+   */
+  noCounters?: boolean
+  /** Every known user, online or not (kinds with accounts), so offline users are listed too. */
+  names?: string[]
 }
 
 /** The outcome of one poll of a server: health facts and, where the kind has them, users. */

@@ -312,3 +312,35 @@ describe('TrafficTracker: failures', () => {
     expect(row(s2, 'alice')).toMatchObject({ upRate: 200, downRate: 200 })
   })
 })
+
+describe('kinds without per-user counters', () => {
+  it('lists every user with devices, traffic unknown (null), not stale', () => {
+    const t = new TrafficTracker('s')
+    const snap = t.update(
+      {
+        at: 1000,
+        counters: null,
+        noCounters: true,
+        names: ['carol', 'alice'],
+        devices: new Map([['alice', 2]]),
+        countersAreDeltas: false,
+      },
+      null,
+    )
+    expect(snap.stale).toBe(false)
+    expect(snap.users.map((u) => [u.name, u.online, u.devices, u.up, u.down])).toEqual([
+      ['alice', true, 2, null, null],
+      ['carol', false, 0, null, null],
+    ])
+  })
+
+  it('is stale when even the devices could not be read', () => {
+    const t = new TrafficTracker('s')
+    const snap = t.update(
+      { at: 1, counters: null, noCounters: true, names: ['a'], devices: null, countersAreDeltas: false },
+      null,
+    )
+    expect(snap.stale).toBe(true)
+    expect(snap.users[0]?.devices).toBeNull()
+  })
+})

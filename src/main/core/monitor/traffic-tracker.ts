@@ -47,6 +47,36 @@ export class TrafficTracker {
   /** Feeds one reading; returns the new snapshot. */
   update(r: UsersReading, partialError: AppError | null): UsersSnapshot {
     const prevSnap = this.snapshot
+    if (!r.counters && r.noCounters) {
+      // No per-user counters on this kind: users and devices only, traffic unknown (never 0).
+      const names = new Set<string>([...(r.names ?? []), ...(r.devices?.keys() ?? [])])
+      const users: UserRow[] = [...names]
+        .sort((a, b) => a.localeCompare(b))
+        .map((name) => {
+          const devices = r.devices ? (r.devices.get(name) ?? 0) : null
+          return {
+            name,
+            online: devices !== null && devices > 0,
+            devices,
+            up: null,
+            down: null,
+            upRate: null,
+            downRate: null,
+            reset: false,
+          }
+        })
+      this.snapshot = {
+        serverId: this.serverId,
+        at: r.at,
+        stale: r.devices === null,
+        error: partialError,
+        users,
+        clearOnRead: false,
+        countingSince: null,
+        serverReset: false,
+      }
+      return this.snapshot
+    }
     if (!r.counters) {
       // Traffic unreadable: keep the traffic figures but mark them stale; devices may be fresh.
       const users = mergeDevicesOnly(prevSnap.users, r.devices)
