@@ -16,6 +16,7 @@ import type { CredentialStore } from '../core/credentials/credential-store'
 import { createKeychainStore } from '../core/credentials/keychain-store'
 import { defaultDataDir } from '../core/util/paths'
 import { formatBytes } from '../../shared/format'
+import { KIND_INFO } from '../../shared/kinds'
 
 /** Everything the CLI touches of the outside world, so tests can run it in-process. */
 export interface CliIo {
@@ -169,23 +170,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description(
       'add a server (the secret is read from stdin or an environment variable, never argv)',
     )
-    .requiredOption('--kind <kind>', 'server kind: hysteria2')
+    .requiredOption('--kind <kind>', 'server kind: hysteria2 | hy2scale')
     .requiredOption('--name <name>', 'display name (unique)')
     .requiredOption('--url <url>', 'API base URL, e.g. http://203.0.113.10:9999')
     .option('--group <group>', 'group name', '')
     .option('--tag <tag...>', 'tags')
     .option('--interval <seconds>', 'poll interval in seconds', (v) => Number(v), 10)
     .option('--clear-on-read', 'Hysteria 2: read /traffic?clear=1 (only if nothing else clears)')
+    .option('--username <name>', 'HY2 SCALE: the admin user name (default admin)')
     .option('--secret-stdin', 'read the secret from stdin')
     .option('--secret-env <var>', 'read the secret from this environment variable')
     .action(async (o: AddOpts) => {
       const secret = await readSecret(o)
-      const options: Record<string, boolean> = {}
+      const options: Record<string, string | boolean> = {}
       if (o.clearOnRead) options.clearOnRead = true
+      const login = KIND_INFO[o.kind as keyof typeof KIND_INFO]?.username
+      if (login) options.username = o.username ?? login.defaultValue
       const r = await withCore((_c, call) =>
         call('servers.add', {
           draft: {
-            kind: o.kind as 'hysteria2',
+            kind: o.kind as keyof typeof KIND_INFO,
             name: o.name,
             url: o.url,
             group: o.group,
@@ -246,28 +250,60 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<server>', 'id or unique name')
     .description('users with devices and traffic (bytes from the client’s point of view)')
     .action(async (ref: string) => {
-      const snap = await withCore(async (core, call) => {
+      const { snap, accounts } = await withCore(async (core, call) => {
         const s = resolveOr(core, ref)
-        return withName(s.name, () => call('users.list', { serverId: s.id }))
+        return withName(s.name, async () => ({
+          snap: await call('users.list', { serverId: s.id }),
+          // Kinds with managed accounts add quota facts (fields added, none changed).
+          accounts: KIND_INFO[s.kind].capabilities.accounts
+            ? await call('accounts.list', { serverId: s.id })
+            : null,
+        }))
       })
-      const rows = snap.users.map((u) => ({
-        name: u.name,
-        online: u.online,
-        devices: u.devices,
-        up: u.up,
-        down: u.down,
-      }))
+      const byName = new Map((accounts ?? []).map((a) => [a.name, a]))
+      const rows = snap.users.map((u) => {
+        const row: Record<string, unknown> = {
+          name: u.name,
+          online: u.online,
+          devices: u.devices,
+          up: u.up,
+          down: u.down,
+        }
+        const a = byName.get(u.name)
+        if (accounts) {
+          row.enabled = a?.enabled ?? null
+          row.used = a?.trafficUsed ?? null
+          row.limit = a?.trafficLimit ?? null
+          row.expiresAt = a?.expiresAt ?? null
+        }
+        return row
+      })
       print(
         rows,
         () =>
           table(
-            ['USER', 'ONLINE', 'DEVICES', 'UPLOAD', 'DOWNLOAD'],
-            rows.map((r) => [
-              r.name,
-              r.online ? 'yes' : 'no',
-              r.devices === null ? '—' : String(r.devices),
-              formatBytes(r.up),
-              formatBytes(r.down),
+            [
+              'USER',
+              'ONLINE',
+              'DEVICES',
+              'UPLOAD',
+              'DOWNLOAD',
+              ...(accounts ? ['USED', 'LIMIT'] : []),
+            ],
+            snap.users.map((u) => [
+              u.name,
+              u.online ? 'yes' : 'no',
+              u.devices === null ? '—' : String(u.devices),
+              formatBytes(u.up),
+              formatBytes(u.down),
+              ...(accounts
+                ? [
+                    formatBytes(byName.get(u.name)?.trafficUsed ?? null),
+                    byName.get(u.name)?.trafficLimit
+                      ? formatBytes(byName.get(u.name)?.trafficLimit ?? null)
+                      : 'unlimited',
+                  ]
+                : []),
             ]),
           ) + (snap.error ? `warning: ${snap.error.message}\n` : ''),
       )
@@ -312,6 +348,125 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           () => `kick requested on ${s.name} for ${users.join(', ')}\n`,
         )
       })
+    })
+
+  const wg = program.command('wg').description('WireGuard peers of a server (HY2 SCALE)')
+  wg.command('peers')
+    .argument('<server>', 'id or unique name')
+    .description('list the WireGuard peers (no private keys)')
+    .action(async (ref: string) => {
+      const state = await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        return withName(s.name, () => call('wireguard.get', { serverId: s.id }))
+      })
+      print(state.peers, () =>
+        table(
+          ['NAME', 'ALLOWED IPS', 'KEEPALIVE', 'EXIT', 'PUBLIC KEY'],
+          state.peers.map((p) => [
+            p.name,
+            p.allowedIps,
+            String(p.keepalive),
+            p.exitVia,
+            p.publicKey,
+          ]),
+        ),
+      )
+    })
+  wg.command('export')
+    .argument('<server>', 'id or unique name')
+    .argument('<peer>', 'peer name')
+    .option('--endpoint <host>', 'endpoint host written into the config (the node adds its port)')
+    .option('--qr <file>', 'also write the config as a QR code PNG')
+    .description('print the peer’s wg-quick config (it holds the peer’s private key)')
+    .action(async (ref: string, peer: string, o: { endpoint?: string; qr?: string }) => {
+      const cfg = await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        return withName(s.name, () =>
+          call('wireguard.peerConfig', {
+            serverId: s.id,
+            name: peer,
+            endpoint: o.endpoint ?? new URL(s.url).hostname,
+          }),
+        )
+      })
+      if (o.qr) {
+        const QRCode = (await import('qrcode')).default
+        await QRCode.toFile(o.qr, cfg.text, { type: 'png', errorCorrectionLevel: 'M', width: 512 })
+      }
+      print(
+        { name: cfg.name, filename: cfg.filename, config: cfg.text, qr: o.qr ?? null },
+        () => cfg.text,
+      )
+    })
+
+  program
+    .command('certs')
+    .argument('<server>', 'id or unique name')
+    .description('TLS certificates on the server, with days left')
+    .action(async (ref: string) => {
+      const certs = await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        return withName(s.name, () => call('certs.list', { serverId: s.id }))
+      })
+      const rows = certs.map((c) => ({
+        id: c.id,
+        name: c.name,
+        subject: c.subject,
+        issuer: c.issuer,
+        notAfter: c.notAfter,
+        isCa: c.isCa,
+        daysLeft: c.daysLeft,
+      }))
+      print(rows, () =>
+        table(
+          ['ID', 'NAME', 'SUBJECT', 'ISSUER', 'NOT AFTER', 'CA', 'DAYS LEFT'],
+          rows.map((c) => [
+            c.id,
+            c.name,
+            c.subject,
+            c.issuer,
+            c.notAfter,
+            c.isCa ? 'yes' : '',
+            c.daysLeft === null ? '—' : String(c.daysLeft),
+          ]),
+        ),
+      )
+    })
+
+  program
+    .command('stats')
+    .argument('<server>', 'id or unique name')
+    .description('traffic totals and rates of a server')
+    .action(async (ref: string) => {
+      const stats = await withCore(async (core, call) => {
+        const s = resolveOr(core, ref)
+        return withName(s.name, async () => {
+          if (s.kind === 'hy2scale') {
+            const o = await call('hy2scale.overview', { serverId: s.id })
+            return { kind: s.kind, ...o.stats }
+          }
+          const snap = await call('users.list', { serverId: s.id })
+          const sum = (f: (u: (typeof snap.users)[number]) => number | null) =>
+            snap.users.some((u) => f(u) === null)
+              ? null
+              : snap.users.reduce((a, u) => a + (f(u) ?? 0), 0)
+          return {
+            kind: s.kind,
+            users: snap.users.length,
+            online: snap.users.filter((u) => u.online).length,
+            devices: sum((u) => u.devices),
+            up: sum((u) => u.up),
+            down: sum((u) => u.down),
+          }
+        })
+      })
+      print(
+        stats,
+        () =>
+          Object.entries(stats)
+            .map(([k, v]) => `${k.padEnd(12)} ${v === null ? '—' : String(v)}`)
+            .join('\n') + '\n',
+      )
     })
 
   program
@@ -420,6 +575,7 @@ interface AddOpts {
   clearOnRead?: boolean
   secretStdin?: boolean
   secretEnv?: string
+  username?: string
 }
 
 function resolveOr(core: Core, ref: string) {

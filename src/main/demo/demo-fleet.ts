@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ServerDraftInput } from '../../shared/contract'
 import { startHysteria2Emulator, type Hysteria2Emulator } from '../../../emulators/hysteria2/server'
+import { startHy2ScaleEmulator, type Hy2ScaleEmulator } from '../../../emulators/hy2scale/server'
 import type { CredentialStore } from '../core/credentials/credential-store'
 import { createKeychainStore } from '../core/credentials/keychain-store'
 import { createEphemeralDemoStore } from '../core/credentials/ephemeral-store'
@@ -12,7 +13,7 @@ import type { Core } from '../core/create-core'
 interface DemoServer {
   draft: ServerDraftInput
   secret?: string
-  emulator: Hysteria2Emulator | null
+  emulator: { close(): Promise<void> } | null
 }
 
 export interface DemoFleet {
@@ -20,6 +21,7 @@ export interface DemoFleet {
   readonly dataDir: string
   readonly credentials: CredentialStore
   readonly emulators: Hysteria2Emulator[]
+  readonly hy2scale: Hy2ScaleEmulator
   /** Adds the demo servers to a core created on `dataDir`. */
   populate(core: Core): Promise<void>
   stop(): Promise<void>
@@ -50,6 +52,11 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     simulate: { tickMs, users: 8, seed: 2 },
   })
   const fra = await startHysteria2Emulator({ secret: '', simulate: { tickMs, users: 5, seed: 3 } })
+  const scale = await startHy2ScaleEmulator({
+    password: 'demo-scale-password',
+    nodeName: 'Osaka-Scale',
+    simulate: { tickMs, users: 12, seed: 4 },
+  })
   const servers: DemoServer[] = [
     {
       draft: {
@@ -88,6 +95,19 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
       emulator: fra,
     },
     {
+      draft: {
+        kind: 'hy2scale',
+        name: 'Osaka-Scale',
+        url: scale.url,
+        group: 'Asia',
+        tags: ['demo'],
+        pollIntervalSec: 5,
+        options: { username: 'admin' },
+      },
+      secret: 'demo-scale-password',
+      emulator: scale,
+    },
+    {
       // Nothing listens on port 9 of loopback (discard): shows the offline state.
       draft: {
         kind: 'hysteria2',
@@ -106,6 +126,7 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     dataDir,
     credentials,
     emulators: [tokyo, hk, fra],
+    hy2scale: scale,
     async populate(core) {
       const conn = core.connect(() => undefined)
       try {
@@ -120,7 +141,7 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     },
     async stop() {
       for (const id of added) await credentials.deleteAll(id).catch(() => 0)
-      await Promise.all([tokyo, hk, fra].map((e) => e.close()))
+      await Promise.all([tokyo, hk, fra, scale].map((e) => e.close()))
       await rm(dataDir, { recursive: true, force: true })
     },
   }
