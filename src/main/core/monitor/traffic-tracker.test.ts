@@ -337,7 +337,14 @@ describe('kinds without per-user counters', () => {
   it('is stale when even the devices could not be read', () => {
     const t = new TrafficTracker('s')
     const snap = t.update(
-      { at: 1, counters: null, noCounters: true, names: ['a'], devices: null, countersAreDeltas: false },
+      {
+        at: 1,
+        counters: null,
+        noCounters: true,
+        names: ['a'],
+        devices: null,
+        countersAreDeltas: false,
+      },
       null,
     )
     expect(snap.stale).toBe(true)

@@ -42,6 +42,12 @@ export interface HttpClientOptions {
 /** The one HTTP layer of every adapter: deadlines, size caps, pools, redaction, error mapping. */
 export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>
+  /**
+   * The undici dispatcher of a TLS profile, for long-lived streams (`adapters/sse`): the same
+   * TLS handling (CA, pin) as `request`; `'stream'` uses a separate pool per profile so an open
+   * stream never holds one of the connections polls share. Closed by `close()`.
+   */
+  dispatcherFor?(tls: HttpRequest['tls'], use?: 'request' | 'stream'): Dispatcher
   close(): Promise<void>
 }
 
@@ -108,16 +114,18 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   const userAgent = opts.userAgent ?? 'NodeDeck'
   const agents = new Map<string, Agent>()
 
-  const agentFor = (tls: HttpRequest['tls']): Dispatcher => {
-    const key = tls?.fingerprintSha256
+  const agentFor = (tls: HttpRequest['tls'], use: 'request' | 'stream' = 'request'): Dispatcher => {
+    const profile = tls?.fingerprintSha256
       ? `pin:${normalizeFingerprint(tls.fingerprintSha256)}`
       : tls?.caPem
         ? `ca:${tls.caPem}`
         : 'default'
+    const key = use === 'stream' ? `stream:${profile}` : profile
     let agent = agents.get(key)
     if (!agent) {
       const base = {
-        connections,
+        // Streams: one connection each, as many as are open (the stream hub keeps one per key).
+        connections: use === 'stream' ? null : connections,
         keepAliveTimeout,
         keepAliveMaxTimeout: Math.max(keepAliveTimeout, 600_000),
         pipelining: 1,
@@ -135,6 +143,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   }
 
   return {
+    dispatcherFor: agentFor,
     async request(req) {
       const url = typeof req.url === 'string' ? new URL(req.url) : req.url
       const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
@@ -195,9 +204,14 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
       }
     },
     async close() {
-      const all = [...agents.values()]
+      const all = [...agents.entries()]
       agents.clear()
-      await Promise.all(all.map((a) => a.close().catch(() => undefined)))
+      // A stream never completes, so waiting for it (close) would hang: stream pools are destroyed.
+      await Promise.all(
+        all.map(([key, a]) =>
+          (key.startsWith('stream:') ? a.destroy() : a.close()).catch(() => undefined),
+        ),
+      )
     },
   }
 }
