@@ -111,6 +111,18 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
         return users.map((u) => userToAccount(u, devices ? (devices.get(u.username) ?? 0) : null))
       },
       async create(d) {
+        // A duplicate username is a silent no-op on the node (200 ok, apis.md §2): refuse it
+        // here instead of reporting a creation that did not happen.
+        const users = await client.users.list()
+        if (users.some((u) => u.username === d.name)) {
+          throw new AppErrorException(
+            appError(
+              'invalid_input',
+              `A user named "${d.name}" already exists on the node. Choose another name or edit that user.`,
+              { serverId: server.id, params: { field: 'name' } },
+            ),
+          )
+        }
         await client.users.create({
           username: d.name,
           password: d.password ?? '',
@@ -132,6 +144,11 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
           traffic_limit: d.trafficLimit ?? 0,
           expiry_date: d.expiresAt ?? '',
           exit_via: d.exitVia,
+          // The node takes `exit_paths[0]` over `exit_via` when paths are set (upstream
+          // updateUserAPI): a changed exit must replace the stored paths, or it is ignored.
+          ...(d.exitVia !== current.exit_via
+            ? { exit_paths: d.exitVia ? [d.exitVia] : [], exit_mode: '' }
+            : {}),
         })
       },
       setEnabled: (id, enabled) => client.users.toggle(id, enabled),
