@@ -420,6 +420,29 @@ describe('HY2 SCALE contract — users and accounts', () => {
     expect(wireUser(w, 'alice').password).toBe('pw-a')
   })
 
+  it('accounts.update renaming onto another user → invalid_input, nothing sent', async () => {
+    const w = await world()
+    await accounts(w, [
+      { name: 'alice', password: 'pw-a' },
+      { name: 'bob', password: 'pw-b' },
+    ])
+    const bob = w.emu.users().find((u) => u.username === 'bob')
+    w.emu.clearRequestLog()
+    const e = await w.fail('accounts.update', {
+      serverId: w.serverId,
+      id: bob?.id ?? '',
+      draft: { name: 'alice' },
+    })
+    expect(e).toMatchObject({ code: 'invalid_input', params: { field: 'name' } })
+    expect(w.emu.requests.some((r) => r.method === 'PUT')).toBe(false)
+    expect(
+      w.emu
+        .users()
+        .map((u) => u.username)
+        .sort(),
+    ).toEqual(['alice', 'bob'])
+  })
+
   it('bulk setEnabled / resetTraffic / remove → BulkResult', async () => {
     const w = await world()
     const ids = await accounts(w, [
@@ -534,6 +557,13 @@ describe('HY2 SCALE contract — certificates', () => {
     await w.call('certs.remove', { serverId: w.serverId, id: 'default' })
     expect(await w.node('GET', '/api/tls')).toBeNull()
     expect(await w.call('certs.list', { serverId: w.serverId })).toEqual([])
+  })
+
+  it('certs.pem of an unknown id → not_found (the node answers 200 with empty PEMs)', async () => {
+    const w = await world()
+    expect(await w.node('GET', '/api/tls/nope/pem')).toEqual({ cert: '', key: '' })
+    const e = await w.fail('certs.pem', { serverId: w.serverId, id: 'nope', includeKey: false })
+    expect(e).toMatchObject({ code: 'not_found', serverId: w.serverId })
   })
 
   it('certs.generate → daysLeft ≈ days; certs.pem reveals the key only when asked', async () => {

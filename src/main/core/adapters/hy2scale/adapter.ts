@@ -47,11 +47,6 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
     )
   }
 
-  async function findUser(id: string) {
-    const users = await client.users.list()
-    return users.find((u) => u.id === id) ?? notFound(`The user ${id}`)
-  }
-
   return {
     kind: 'hy2scale',
     async poll(signal): Promise<PollResult> {
@@ -135,7 +130,18 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
       async update(id, d) {
         // PUT replaces the whole record (apis.md §2 gotcha 5): start from the stored one so
         // the password and fields NodeDeck does not edit are kept.
-        const current = await findUser(id)
+        const users = await client.users.list()
+        const current = users.find((u) => u.id === id) ?? notFound(`The user ${id}`)
+        // The node does not check a rename against the other users: two accounts with one
+        // name would make logins ambiguous.
+        if (users.some((u) => u.id !== id && u.username === d.name)) {
+          throw new AppErrorException(
+            appError('invalid_input', `Another user is already named "${d.name}".`, {
+              serverId: server.id,
+              params: { field: 'name' },
+            }),
+          )
+        }
         await client.users.update({
           ...current,
           username: d.name,
@@ -214,7 +220,12 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
         client.tls.generate({ id: c.id, name: c.name, domains: c.domains, days: c.days }),
       sign: (c) =>
         client.tls.sign({ ca_id: c.caId, id: c.id, name: c.name, cn: c.cn, days: c.days }),
-      pem: (id) => client.tls.pem(id),
+      async pem(id) {
+        const pem = await client.tls.pem(id)
+        // The node answers 200 with two empty strings for an unknown id (apis.md §2).
+        if (pem.cert === '' && pem.key === '') notFound(`The certificate ${id}`)
+        return pem
+      },
       remove: (id) => client.tls.delete(id),
     },
     hy2scale: {
