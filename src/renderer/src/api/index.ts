@@ -138,6 +138,53 @@ export const api = {
   },
   sessions: {
     list: (serverId: string) => call('sessions.list', { serverId }),
+    /** HY2 SCALE: ids are device keys (`user|ip|protocol`); refused again for 60 s. */
+    kick: (serverId: string, ids: string[]) => call('sessions.kick', { serverId, ids }),
+  },
+  accounts: {
+    list: (serverId: string) => call('accounts.list', { serverId }),
+    create: (serverId: string, draft: MethodInput<'accounts.create'>['draft']) =>
+      call('accounts.create', { serverId, draft }),
+    update: (serverId: string, id: string, draft: MethodInput<'accounts.update'>['draft']) =>
+      call('accounts.update', { serverId, id, draft }),
+    setEnabled: (serverId: string, ids: string[], enabled: boolean) =>
+      call('accounts.setEnabled', { serverId, ids, enabled }),
+    resetTraffic: (serverId: string, ids: string[]) =>
+      call('accounts.resetTraffic', { serverId, ids }),
+    remove: (serverId: string, ids: string[]) => call('accounts.remove', { serverId, ids }),
+    conflicts: (serverId: string) => call('accounts.conflicts', { serverId }),
+  },
+  wireguard: {
+    get: (serverId: string) => call('wireguard.get', { serverId }),
+    update: (serverId: string, draft: MethodInput<'wireguard.update'>['draft']) =>
+      call('wireguard.update', { serverId, draft }),
+    addPeer: (serverId: string, draft: MethodInput<'wireguard.addPeer'>['draft']) =>
+      call('wireguard.addPeer', { serverId, draft }),
+    removePeer: (serverId: string, name: string) =>
+      call('wireguard.removePeer', { serverId, name }),
+    /** Explicit reveal: the peer's config holds its private key. */
+    peerConfig: (serverId: string, name: string, endpoint?: string) =>
+      call(
+        'wireguard.peerConfig',
+        endpoint === undefined ? { serverId, name } : { serverId, name, endpoint },
+      ),
+    exportAll: (serverId: string, endpoint?: string) =>
+      call('wireguard.exportAll', endpoint === undefined ? { serverId } : { serverId, endpoint }),
+  },
+  certs: {
+    list: (serverId: string) => call('certs.list', { serverId }),
+    import: (input: MethodInput<'certs.import'>) => call('certs.import', input),
+    generate: (input: MethodInput<'certs.generate'>) => call('certs.generate', input),
+    sign: (input: MethodInput<'certs.sign'>) => call('certs.sign', input),
+    /** The private key only when `includeKey` (an explicit reveal). */
+    pem: (serverId: string, id: string, includeKey: boolean) =>
+      call('certs.pem', { serverId, id, includeKey }),
+    remove: (serverId: string, id: string) => call('certs.remove', { serverId, id }),
+  },
+  hy2scale: {
+    overview: (serverId: string) => call('hy2scale.overview', { serverId }),
+    updateNode: (serverId: string, patch: MethodInput<'hy2scale.updateNode'>['patch']) =>
+      call('hy2scale.updateNode', { serverId, patch }),
   },
   live: {
     watch: (serverId: string) => call('live.watch', { serverId }),

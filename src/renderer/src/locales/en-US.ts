@@ -350,7 +350,8 @@ const enUS = {
       removeTitle: 'Delete {n} user? | Delete {n} user? | Delete {n} users?',
       removeBody:
         'These users are removed from the node and their devices are disconnected. This cannot be undone.',
-      resetTitle: 'Reset traffic of {n} user? | Reset traffic of {n} user? | Reset traffic of {n} users?',
+      resetTitle:
+        'Reset traffic of {n} user? | Reset traffic of {n} user? | Reset traffic of {n} users?',
       resetBody: 'Their used traffic starts again from 0; the limits stay.',
       conflictsTitle: 'User names that collide on a proxy',
       conflict: '{user} on {proxy} collides with {others}',
@@ -412,6 +413,7 @@ const enUS = {
       mtu: 'MTU',
       running: 'Running',
       connected: 'Connected peers',
+      keepaliveOff: 'off',
       publicKey: 'Public key',
       copy: 'Copy',
       copied: 'Copied',
@@ -480,7 +482,7 @@ const enUS = {
       sign: 'Sign with a CA',
       expiringTitle: 'Certificates expire soon',
       expiring:
-        '{names} expire(s) within 30 days or already expired. Renew them before clients fail to connect.',
+        'Expiring within 30 days or already expired: {names}. Renew them before clients fail to connect.',
       empty: 'No certificates on this node.',
       columns: {
         id: 'ID',

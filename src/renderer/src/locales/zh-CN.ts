@@ -398,6 +398,7 @@ const zhCN: MessageSchema = {
       mtu: 'MTU',
       running: '运行中',
       connected: '已连接的对等端',
+      keepaliveOff: '关闭',
       publicKey: '公钥',
       copy: '复制',
       copied: '已复制',
@@ -448,7 +449,8 @@ const zhCN: MessageSchema = {
       config: {
         title: '{name} 的配置',
         revealTitle: '这将显示对等端的私钥',
-        revealBody: '任何看到二维码或配置文本的人都能以此对等端身份连接。请确认没有人在看你的屏幕。',
+        revealBody:
+          '任何看到二维码或配置文本的人都能以此对等端身份连接。请确认没有人在看你的屏幕。',
         reveal: '显示配置',
         endpoint: 'Endpoint 主机',
         endpointHint: '设备访问节点所用的地址；节点会自动加上监听端口。',
@@ -463,7 +465,7 @@ const zhCN: MessageSchema = {
       generate: '生成自签名证书',
       sign: '用 CA 签发',
       expiringTitle: '证书即将到期',
-      expiring: '{names} 将在 30 天内到期或已经到期。请在客户端连接失败前续期。',
+      expiring: '30 天内到期或已经到期：{names}。请在客户端连接失败前续期。',
       empty: '此节点上没有证书。',
       columns: {
         id: 'ID',

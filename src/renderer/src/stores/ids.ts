@@ -7,4 +7,8 @@ export enum SetupStoreId {
   Sessions = 'sessions',
   Notices = 'notices',
   Dialogs = 'dialogs',
+  Accounts = 'accounts',
+  WireGuard = 'wireguard',
+  Certs = 'certs',
+  Hy2Scale = 'hy2scale',
 }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { AppError, SessionsSnapshot } from '../../../shared/contract'
+import type { AppError, BulkResult, SessionsSnapshot } from '../../../shared/contract'
 import { api } from '../api'
 import { toAppError } from '../utils/errors'
 import { SetupStoreId } from './ids'
@@ -25,5 +25,17 @@ export const useSessionsStore = defineStore(SetupStoreId.Sessions, () => {
     }
   }
 
-  return { snapshots, loading, errors, load }
+  /**
+   * Disconnects sessions by id (HY2 SCALE: device keys, refused for 60 s), then reloads; a
+   * partial failure comes back in the result.
+   */
+  async function kick(serverId: string, ids: string[]): Promise<BulkResult> {
+    try {
+      return await api.sessions.kick(serverId, ids)
+    } finally {
+      await load(serverId)
+    }
+  }
+
+  return { snapshots, loading, errors, load, kick }
 })
