@@ -392,6 +392,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       refresh: (serverId) => void monitor.probe(serverId),
       audit: (action, fields) => log.info(action, fields),
     }),
+    // @extension: hy2scale network handlers
+    // @extension: hy2scale maintenance handlers
   }
 
   const dispatch = createDispatcher(handlers, {

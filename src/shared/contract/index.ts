@@ -195,6 +195,8 @@ export const methods = {
   // HY2 SCALE node.
   'hy2scale.overview': method(ServerRef, Hy2ScaleOverviewSchema),
   'hy2scale.updateNode': method(ServerRef.extend({ patch: Hy2ScaleNodePatchSchema }), Ok),
+  // @extension: hy2scale network methods
+  // @extension: hy2scale maintenance methods
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */
@@ -207,6 +209,7 @@ export const events = {
   'settings.changed': SettingsSchema,
   /** The host asks the UI to show a server (tray menu click, notification click). */
   'ui.focusServer': z.object({ serverId: z.string() }),
+  // @extension: stream events
 } as const
 
 export type Methods = typeof methods

@@ -121,6 +121,8 @@ export interface ServerAdapter {
     overview(): Promise<Hy2ScaleOverview>
     updateNode(patch: { name?: string; exitNode?: boolean }): Promise<void>
   }
+  // @extension: hy2scale network facet
+  // @extension: hy2scale maintenance facet
 }
 
 /** What the registry knows about a kind: how to build its adapter and check its options. */

@@ -181,6 +181,8 @@ export const api = {
       call('certs.pem', { serverId, id, includeKey }),
     remove: (serverId: string, id: string) => call('certs.remove', { serverId, id }),
   },
+  // @extension: hy2net api
+  // @extension: hy2maint api
   hy2scale: {
     overview: (serverId: string) => call('hy2scale.overview', { serverId }),
     updateNode: (serverId: string, patch: MethodInput<'hy2scale.updateNode'>['patch']) =>

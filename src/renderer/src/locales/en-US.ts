@@ -532,6 +532,8 @@ const enUS = {
       noKey: 'The node has no private key for this certificate.',
     },
   },
+  // @extension: hy2net strings
+  // @extension: hy2maint strings
   errors: {
     codes: {
       network: 'Network error',

@@ -514,6 +514,8 @@ const zhCN: MessageSchema = {
       noKey: '节点上没有此证书的私钥。',
     },
   },
+  // @extension: hy2net strings
+  // @extension: hy2maint strings
   errors: {
     codes: {
       network: '网络错误',

@@ -228,6 +228,8 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
       },
       remove: (id) => client.tls.delete(id),
     },
+    // @extension: hy2scale network facet impl
+    // @extension: hy2scale maintenance facet impl
     hy2scale: {
       async overview() {
         const [node, stats, topology] = await Promise.all([
