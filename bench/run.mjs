@@ -1,7 +1,7 @@
 // NodeDeck benchmark suite (`npm run bench`). Runs against the BUILT app (run `bash setup.sh`
 // first). Prints a table with each figure next to its target and writes bench-results.json.
 // First figure (issue 3): B5, browser host cold start to first paint of the fleet view.
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn, spawnSync, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -34,6 +34,117 @@ function stop(child) {
     child.once('exit', ok)
     child.kill('SIGTERM')
   })
+}
+
+/** Starts `nodedeck <args> --json` and waits for its JSON line containing `key`. */
+function startJson(args, key, env = {}) {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'nodedeck.cjs'), ...args, '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  return new Promise((ok, ko) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const line = out.split('\n').find((l) => l.includes(`"${key}"`))
+      if (line) ok({ child, ...JSON.parse(line) })
+    })
+    child.once('exit', (c) => ko(new Error(`${args[0]} exited ${c}: ${out}`)))
+  })
+}
+
+const pct = (xs, p) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
+
+/**
+ * HY2 SCALE at size: a node with 1,000 users and 500 live sessions (emulator in its own process).
+ * Time from clicking the node in the sidebar to its overview, its users table and its sessions
+ * table showing rows; then the frame times while the users table scrolls.
+ */
+async function hy2scaleAtSize(browser) {
+  const emu = await startJson(
+    ['emulate', 'hy2scale', '--users', '1000', '--sessions', '500', '--secret', 'bench-pw'],
+    'url',
+  )
+  const dataDir = mkdtempSync(join(tmpdir(), 'nodedeck-bench-'))
+  const add = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'nodedeck.cjs'),
+      '--data-dir',
+      dataDir,
+      'servers',
+      'add',
+      '--kind',
+      'hy2scale',
+      '--name',
+      'big',
+      '--url',
+      emu.url,
+      '--secret-env',
+      'BENCH_PW',
+      '--json',
+    ],
+    { env: { ...process.env, BENCH_PW: 'bench-pw' }, encoding: 'utf8' },
+  )
+  if (add.status !== 0) throw new Error(`servers add failed (keychain?): ${add.stderr}`)
+  const serverId = JSON.parse(add.stdout).id
+  const overview = []
+  const users = []
+  const sessions = []
+  let frames = []
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const app = await startCli(['serve'], { NODEDECK_DATA_DIR: dataDir })
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+      await page.goto(app.openUrl)
+      await page.getByTestId('sidebar-server-big').waitFor()
+      let t = performance.now()
+      await page.getByTestId('sidebar-server-big').click()
+      await page.getByTestId('hy2-node-info').waitFor()
+      overview.push(performance.now() - t)
+      t = performance.now()
+      await page.getByTestId('hy2-tab-users').click()
+      await page.locator('[data-testid=hy2-users-table] tbody tr[data-account]').first().waitFor()
+      users.push(performance.now() - t)
+      if (i === 0) frames = await scrollFrames(page, '[data-testid=hy2-users-table]')
+      t = performance.now()
+      await page.getByTestId('hy2-tab-sessions').click()
+      await page
+        .locator('[data-testid=hy2-sessions-table] tbody tr[data-session]')
+        .first()
+        .waitFor()
+      sessions.push(performance.now() - t)
+      await page.close()
+      await stop(app.child)
+    }
+  } finally {
+    await stop(emu.child)
+    rmSync(dataDir, { recursive: true, force: true })
+    void serverId
+  }
+  return { overview, users, sessions, frames }
+}
+
+/** Scrolls the table's scroll container by 60 px per frame for 150 frames; frame deltas in ms. */
+async function scrollFrames(page, tableSelector) {
+  return page.evaluate(`(async () => {
+    const table = document.querySelector(${JSON.stringify(tableSelector)})
+    const boxes = [...table.querySelectorAll('*')].filter((e) => e.scrollHeight > e.clientHeight + 50 &&
+      ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+    const box = boxes[0] || document.scrollingElement
+    const deltas = []
+    let last = performance.now()
+    for (let i = 0; i < 150; i++) {
+      box.scrollTop += 60
+      await new Promise((r) => requestAnimationFrame(r))
+      const now = performance.now()
+      deltas.push(now - last)
+      last = now
+    }
+    return deltas
+  })()`)
 }
 
 const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -119,6 +230,43 @@ try {
     target: null,
     pass: true,
     detail: demo,
+  })
+  const big = await hy2scaleAtSize(browser)
+  results.push({
+    id: 'H1',
+    figure: `HY2 SCALE node tab (1,000 users, 500 sessions): click → overview (p50 of ${RUNS})`,
+    value: p50(big.overview),
+    unit: 'ms',
+    target: null,
+    pass: true,
+    detail: big.overview,
+  })
+  results.push({
+    id: 'H2',
+    figure: `… users tab → first rows of 1,000 users (p50 of ${RUNS})`,
+    value: p50(big.users),
+    unit: 'ms',
+    target: null,
+    pass: true,
+    detail: big.users,
+  })
+  results.push({
+    id: 'H3',
+    figure: `… sessions tab → first rows of 500 sessions (p50 of ${RUNS})`,
+    value: p50(big.sessions),
+    unit: 'ms',
+    target: null,
+    pass: true,
+    detail: big.sessions,
+  })
+  results.push({
+    id: 'H4',
+    figure: 'users table scroll: frame time p95 (150 frames, 60 px/frame)',
+    value: pct(big.frames, 0.95),
+    unit: 'ms',
+    target: 16.7,
+    pass: pct(big.frames, 0.95) <= 16.7,
+    detail: { max: Math.max(...big.frames), p50: pct(big.frames, 0.5) },
   })
 } finally {
   await browser.close()

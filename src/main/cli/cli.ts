@@ -470,6 +470,34 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     })
 
   program
+    .command('emulate')
+    .argument('<kind>', 'hysteria2 | hy2scale')
+    .description('run one emulated server (for trying NodeDeck, tests and benchmarks)')
+    .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)
+    .option('--secret <secret>', 'its secret / admin password (a throwaway value)', 'emulator')
+    .option('--users <n>', 'users to create', (v) => Number(v), 0)
+    .option('--sessions <n>', 'live sessions (devices) to open', (v) => Number(v), 0)
+    .option('--simulate', 'simulated users and moving traffic instead')
+    .action(
+      async (
+        kind: string,
+        o: { port: number; secret: string; users: number; sessions: number; simulate?: boolean },
+      ) => {
+        if (kind !== 'hysteria2' && kind !== 'hy2scale') {
+          throw new AppErrorException(
+            appError('invalid_input', `No emulator for "${kind}". Use hysteria2 or hy2scale.`),
+          )
+        }
+        const { startEmulator } = await import('./emulate')
+        const emu = await startEmulator({ kind, ...o, simulate: Boolean(o.simulate) })
+        if (json) io.stdout(JSON.stringify({ kind, url: emu.url }) + '\n')
+        else io.stdout(`${kind} emulator listening at ${emu.url} (Ctrl+C to stop)\n`)
+        await waitForStop()
+        await emu.close()
+      },
+    )
+
+  program
     .command('serve')
     .description('run the browser host on 127.0.0.1 and print its URL')
     .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   })
   process.exitCode = code
   // Long-running commands have returned by now; let open handles not keep the CLI alive.
-  if (code !== 0 || !['serve', 'demo'].some((c) => process.argv.includes(c))) {
+  if (code !== 0 || !['serve', 'demo', 'emulate'].some((c) => process.argv.includes(c))) {
     setTimeout(() => process.exit(code), 50).unref()
   }
 }

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto'
+
+/** What `nodedeck emulate` can start, and how big. */
+export interface EmulateOptions {
+  kind: 'hysteria2' | 'hy2scale'
+  port: number
+  secret: string
+  users: number
+  sessions: number
+  simulate: boolean
+}
+
+/** A running emulator started by the CLI. */
+export interface RunningEmulator {
+  url: string
+  close(): Promise<void>
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+
+/**
+ * Starts one protocol-faithful emulator in this process (tests, benchmarks, trying NodeDeck
+ * against a fake fleet), optionally filled with `users` users and `sessions` live sessions.
+ * HY2 SCALE users are created through its own admin API, exactly as a client would.
+ */
+export async function startEmulator(o: EmulateOptions): Promise<RunningEmulator> {
+  if (o.kind === 'hysteria2') {
+    const { startHysteria2Emulator } = await import('../../../emulators/hysteria2/server')
+    const emu = await startHysteria2Emulator({
+      port: o.port,
+      secret: o.secret,
+      simulate: o.simulate ? { users: Math.max(1, o.users || 10) } : false,
+    })
+    if (!o.simulate) {
+      for (let i = 0; i < o.users; i++) {
+        const name = `user${String(i).padStart(4, '0')}`
+        const conn = emu.connect(name)
+        emu.moveTraffic(conn, 1000 + i * 37, 5000 + i * 91)
+        if (i >= o.sessions) emu.disconnect(conn)
+      }
+    }
+    return { url: emu.url, close: () => emu.close() }
+  }
+  const { startHy2ScaleEmulator } = await import('../../../emulators/hy2scale/server')
+  const emu = await startHy2ScaleEmulator({
+    port: o.port,
+    password: o.secret,
+    simulate: o.simulate ? { users: Math.max(1, o.users || 12) } : false,
+  })
+  if (!o.simulate && o.users > 0) {
+    const login = await fetch(`${emu.url}/api/login`, {
+      method: 'POST',
+      body: JSON.stringify({ username: 'admin', password: sha256(o.secret) }),
+    })
+    const { token } = (await login.json()) as { token: string }
+    const names: string[] = []
+    for (let i = 0; i < o.users; i++) {
+      const username = `user${String(i).padStart(4, '0')}`
+      names.push(username)
+      const res = await fetch(`${emu.url}/api/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          username,
+          password: `pw-${i}-${sha256(username).slice(0, 8)}`,
+          traffic_limit: i % 3 === 0 ? 0 : (50 + (i % 7) * 25) * 1024 ** 3,
+          expiry_date: i % 5 === 0 ? '2027-06-30' : '',
+          enabled: i % 11 !== 0,
+        }),
+      })
+      await res.arrayBuffer()
+    }
+    const protocols = ['hy2', 'socks5', 'http', 'ss']
+    for (let i = 0; i < o.sessions; i++) {
+      emu.addDevice({
+        username: names[i % names.length] as string,
+        ip: `198.51.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`,
+        protocol: protocols[i % protocols.length] as string,
+        conns: 1 + (i % 4),
+      })
+    }
+  }
+  return { url: emu.url, close: () => emu.close() }
+}
+
+/** The sha256 of a password, as HY2 SCALE's login expects it (exported for scripts). */
+export const hy2scalePasswordHash = sha256
