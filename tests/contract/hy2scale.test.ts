@@ -559,6 +559,27 @@ describe('HY2 SCALE contract — certificates', () => {
     expect(await w.call('certs.list', { serverId: w.serverId })).toEqual([])
   })
 
+  it('the fleet view learns the soonest certificate expiry (servers.list certExpiry)', async () => {
+    const w = await world()
+    await w.call('certs.generate', {
+      serverId: w.serverId,
+      id: 'soon',
+      domains: ['a.example'],
+      days: 10,
+    })
+    const deadline = Date.now() + 5000
+    let expiry: { minDaysLeft: number | null; expiring: number } | null = null
+    while (Date.now() < deadline) {
+      const list = await w.call('servers.list', undefined)
+      expiry = list.find((x) => x.id === w.serverId)?.certExpiry ?? null
+      if (expiry && expiry.expiring > 0) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(expiry).toMatchObject({ expiring: 1 })
+    expect(expiry?.minDaysLeft).toBeGreaterThanOrEqual(9)
+    expect(expiry?.minDaysLeft).toBeLessThanOrEqual(10)
+  })
+
   it('certs.pem of an unknown id → not_found (the node answers 200 with empty PEMs)', async () => {
     const w = await world()
     expect(await w.node('GET', '/api/tls/nope/pem')).toEqual({ cert: '', key: '' })

@@ -48,8 +48,12 @@ const TYPES: Record<string, string> = {
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
-/** Largest message a page may send (a call is small; a huge one is an attack or a bug). */
-const MAX_WS_PAYLOAD = 1024 * 1024
+/**
+ * Largest message a page may send. Calls are small, except an HY2 SCALE restore, whose backup
+ * (≤ 50 MB on the node) travels base64-encoded (× 4/3). Only an authenticated page (token,
+ * Origin) ever gets a socket.
+ */
+const MAX_WS_PAYLOAD = 72 * 1024 * 1024
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a)

@@ -25,7 +25,16 @@ import { verdictOf } from './monitor/health'
 import { Monitor } from './monitor/monitor'
 import { Notifier, type NotificationSink } from './notify/notifier'
 import { createFacetHandlers } from './facet-handlers'
+import { createHy2ScaleNetworkHandlers } from './handlers/hy2scale-network'
+import { createHy2ScaleMaintenanceHandlers } from './handlers/hy2scale-maintenance'
+import { createStreamHub } from './streams/stream-hub'
+import { createStreamWatches } from './streams/stream-watches'
 import { silentLogger, type Logger } from './util/logger'
+
+/** How often certificate expiry is re-read per server (ms). */
+const CERT_CHECK_MS = 10 * 60_000
+/** A certificate this close to its end is a warning (days). */
+const CERT_WARN_DAYS = 30
 
 export interface CoreDeps {
   /** Directory of config.json (the demo uses its own). */
@@ -105,6 +114,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     {
       status(status, changed) {
         broadcast('server.status', status)
+        if (status.state === 'online' || status.state === 'degraded')
+          void checkCerts(status.serverId)
         if (changed) {
           const server = config.servers.find((s) => s.id === status.serverId)
           log.info('state change', {
@@ -161,6 +172,36 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   }
 
   const hasSecret = new Map<string, boolean | null>()
+  /** Certificate expiry per server, read at most every CERT_CHECK_MS (a cert list is not cheap). */
+  const certExpiry = new Map<
+    string,
+    { minDaysLeft: number | null; expiring: number; checkedAt: number }
+  >()
+  const certChecking = new Set<string>()
+  const checkCerts = async (serverId: string, force = false) => {
+    const adapter = monitor.adapter(serverId)
+    const prev = certExpiry.get(serverId)
+    if (!adapter?.certificates || certChecking.has(serverId)) return
+    if (!force && prev && Date.now() - prev.checkedAt < CERT_CHECK_MS) return
+    certChecking.add(serverId)
+    try {
+      const certs = await adapter.certificates.list()
+      const days = certs.map((c) => c.daysLeft).filter((d): d is number => d !== null)
+      const next = {
+        minDaysLeft: days.length > 0 ? Math.min(...days) : null,
+        expiring: days.filter((d) => d <= CERT_WARN_DAYS).length,
+        checkedAt: Date.now(),
+      }
+      certExpiry.set(serverId, next)
+      if (prev?.minDaysLeft !== next.minDaysLeft || prev?.expiring !== next.expiring) {
+        announceServers()
+      }
+    } catch {
+      // Unknown stays unknown: the server's own health shows why it cannot be read.
+    } finally {
+      certChecking.delete(serverId)
+    }
+  }
   const refreshHasSecret = async (server: ServerConfig) => {
     try {
       hasSecret.set(
@@ -175,6 +216,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const view = (s: ServerConfig): ServerView => ({
     ...s,
     hasSecret: hasSecret.get(s.id) ?? null,
+    certExpiry: certExpiry.get(s.id) ?? null,
     status: monitor.status(s.id) ?? {
       serverId: s.id,
       state: 'unknown',
@@ -225,6 +267,18 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       throw new AppErrorException(toAppError(err, serverId))
     }
   }
+
+  /** Live streams: one upstream per (server, stream), shared by every watching connection. */
+  const streamHub = createStreamHub({ log })
+  const streams = createStreamWatches({
+    hub: streamHub,
+    adapterOf,
+    send: (connectionId, payload) => {
+      const c = connections.get(connectionId)
+      if (c) safely(() => c.send('stream.batch', payload))
+    },
+    log,
+  })
 
   const announceServers = () => broadcast('servers.changed', config.servers.map(view))
 
@@ -310,6 +364,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       }
       await persist({ ...config, servers: config.servers.map((s) => (s.id === id ? server : s)) })
       await refreshHasSecret(server)
+      streams.closeServer(id, 'network', 'The server settings changed; open the view again.')
       monitor.upsert(server, buildAdapter(server))
       announceServers()
       void monitor.probe(id)
@@ -320,6 +375,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       await deps.credentials.deleteAll(id)
       forgetSecrets(id)
       await persist({ ...config, servers: config.servers.filter((s) => s.id !== id) })
+      streams.closeServer(id, 'not_found', 'The server was removed.')
       monitor.remove(id)
       hasSecret.delete(id)
       announceServers()
@@ -389,11 +445,42 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     ...createFacetHandlers({
       adapterOf,
+      refresh: (serverId) => {
+        void monitor.probe(serverId)
+        void checkCerts(serverId, true)
+      },
+      audit: (action, fields) => log.info(action, fields),
+    }),
+    ...createHy2ScaleNetworkHandlers({
+      adapterOf,
       refresh: (serverId) => void monitor.probe(serverId),
       audit: (action, fields) => log.info(action, fields),
     }),
-    // @extension: hy2scale network handlers
-    // @extension: hy2scale maintenance handlers
+    ...streams.handlers,
+    ...createHy2ScaleMaintenanceHandlers({
+      adapterOf,
+      refresh: (serverId) => void monitor.probe(serverId),
+      audit: (action, fields) => log.info(action, fields),
+      async storeLogin(serverId, login) {
+        const server = findServer(serverId)
+        await deps.credentials.set(serverId, kindModule(server.kind).secretKey, login.password)
+        forgetSecrets(serverId)
+        hasSecret.set(serverId, true)
+        if (login.username && server.options.username !== login.username) {
+          const next = ServerConfigSchema.parse({
+            ...server,
+            options: { ...server.options, username: login.username },
+          })
+          await persist({
+            ...config,
+            servers: config.servers.map((s) => (s.id === serverId ? next : s)),
+          })
+          streams.closeServer(serverId, 'network', 'The login changed; open the view again.')
+          monitor.upsert(next, buildAdapter(next))
+          announceServers()
+        }
+      },
+    }),
   }
 
   const dispatch = createDispatcher(handlers, {
@@ -416,6 +503,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         close() {
           connections.delete(id)
           monitor.unwatchAll(id)
+          streams.closeConnection(id)
         },
       }
     },
@@ -424,6 +512,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     async stop() {
       monitor.stop()
+      streamHub.closeAll()
       await http.close()
     },
     resolveServer(ref) {

@@ -26,7 +26,8 @@ type FacetMethods =
   | `accounts.${string}`
   | `wireguard.${string}`
   | `certs.${string}`
-  | `hy2scale.${string}`
+  | 'hy2scale.overview'
+  | 'hy2scale.updateNode'
 type FacetHandlers = Pick<Handlers, Extract<MethodName, FacetMethods>>
 
 const FACET_NAMES: Record<string, string> = {
@@ -238,6 +239,7 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
         facet(serverId, 'certificates').import({ id, name, certPem, keyPem }),
       )
       ctx.audit('certs.import', { serverId, id })
+      ctx.refresh(serverId)
       return ok
     },
     async 'certs.generate'({ serverId, id, name, domains, days }) {
@@ -245,11 +247,13 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
         facet(serverId, 'certificates').generate({ id, name, domains, days }),
       )
       ctx.audit('certs.generate', { serverId, id })
+      ctx.refresh(serverId)
       return ok
     },
     async 'certs.sign'({ serverId, caId, id, name, cn, days }) {
       await run(serverId, () => facet(serverId, 'certificates').sign({ caId, id, name, cn, days }))
       ctx.audit('certs.sign', { serverId, id })
+      ctx.refresh(serverId)
       return ok
     },
     async 'certs.pem'({ serverId, id, includeKey }) {
@@ -260,6 +264,7 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
     async 'certs.remove'({ serverId, id }) {
       await run(serverId, () => facet(serverId, 'certificates').remove(id))
       ctx.audit('certs.remove', { serverId, id })
+      ctx.refresh(serverId)
       return ok
     },
 

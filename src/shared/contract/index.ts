@@ -22,12 +22,18 @@ import {
   WireGuardStateSchema,
 } from './facets'
 import { Hy2ScaleNodePatchSchema, Hy2ScaleOverviewSchema } from './kinds/hy2scale'
+import { hy2scaleNetworkMethods } from './kinds/hy2scale-network'
+import { hy2scaleMaintenanceMethods } from './kinds/hy2scale-maintenance'
+import { StreamBatchSchema } from './streams'
 
 export * from './errors'
 export * from './servers'
 export * from './app'
 export * from './facets'
 export * from './kinds/hy2scale'
+export * from './kinds/hy2scale-network'
+export * from './kinds/hy2scale-maintenance'
+export * from './streams'
 
 const Id = z.object({ id: z.string().min(1).max(64) })
 const ServerRef = z.object({ serverId: z.string().min(1).max(64) })
@@ -195,8 +201,8 @@ export const methods = {
   // HY2 SCALE node.
   'hy2scale.overview': method(ServerRef, Hy2ScaleOverviewSchema),
   'hy2scale.updateNode': method(ServerRef.extend({ patch: Hy2ScaleNodePatchSchema }), Ok),
-  // @extension: hy2scale network methods
-  // @extension: hy2scale maintenance methods
+  ...hy2scaleNetworkMethods,
+  ...hy2scaleMaintenanceMethods,
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */
@@ -209,7 +215,8 @@ export const events = {
   'settings.changed': SettingsSchema,
   /** The host asks the UI to show a server (tray menu click, notification click). */
   'ui.focusServer': z.object({ serverId: z.string() }),
-  // @extension: stream events
+  /** Frames and state of a live stream; only to connections that watch it (`streams.watch`). */
+  'stream.batch': StreamBatchSchema,
 } as const
 
 export type Methods = typeof methods

@@ -90,6 +90,13 @@ export type ServerStatus = z.infer<typeof ServerStatusSchema>
 /** A server as the UI lists it: config (no secrets), whether a secret is stored, and health. */
 export const ServerViewSchema = ServerConfigSchema.extend({
   hasSecret: z.boolean().nullable(),
+  /**
+   * Certificates on the server (kinds with the certificates facet): the fewest days left and how
+   * many expire within 30 days; null = not known (not such a kind, or not read yet).
+   */
+  certExpiry: z
+    .object({ minDaysLeft: z.number().nullable(), expiring: z.number(), checkedAt: z.number() })
+    .nullable(),
   status: ServerStatusSchema,
 })
 export type ServerView = z.infer<typeof ServerViewSchema>

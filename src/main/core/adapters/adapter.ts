@@ -4,13 +4,21 @@ import type {
   AccountDraft,
   AppError,
   Cert,
+  Hy2ScaleArch,
+  Hy2ScaleBuildInfo,
   Hy2ScaleOverview,
+  Hy2ScaleUiSettings,
+  Hy2ScaleUiSettingsPatch,
+  Hy2ScaleUpgradeCheck,
+  Hy2ScaleUpgradeStatus,
   ServerConfig,
   SessionRow,
   WireGuardState,
 } from '../../../shared/contract'
 import type { ServerKind } from '../../../shared/kinds'
+import type { StreamSpec } from '../streams/stream-hub'
 import type { HttpClient } from './http/http-client'
+import type { Hy2ScaleNetworkFacet } from './hy2scale/network'
 
 /** What an adapter gets from the core: its server's config, the HTTP layer and its secrets. */
 export interface AdapterContext {
@@ -121,8 +129,47 @@ export interface ServerAdapter {
     overview(): Promise<Hy2ScaleOverview>
     updateNode(patch: { name?: string; exitNode?: boolean }): Promise<void>
   }
-  // @extension: hy2scale network facet
-  // @extension: hy2scale maintenance facet
+  /** HY2 SCALE peer links, proxies, routing rules, protocol services and the port check. */
+  hy2scaleNetwork?: Hy2ScaleNetworkFacet
+  /**
+   * Live streams of the server (design.md §2.4). The core's hub opens one upstream per
+   * (server, stream) with the spec given here and shares it between every watching UI.
+   */
+  streams?: {
+    /** The names of the streams, e.g. `graph-layout`, `upgrade`. */
+    readonly names: readonly string[]
+    /** The hub spec of a stream (frames are the parsed JSON of each event); null if unknown. */
+    spec(name: string): StreamSpec<unknown> | null
+  }
+  /** HY2 SCALE maintenance: UI settings, admin login, backup/restore, build info, upgrades. */
+  hy2scaleMaintenance?: Hy2ScaleMaintenanceFacet
+}
+
+/** See {@link ServerAdapter.hy2scaleMaintenance}. */
+export interface Hy2ScaleMaintenanceFacet {
+  getSettings(): Promise<Hy2ScaleUiSettings>
+  /** Applies a patch; `note` is the node's answer (restart needed or applied live). */
+  saveSettings(patch: Hy2ScaleUiSettingsPatch): Promise<{ note: string; restartRequired: boolean }>
+  /**
+   * Changes the admin login on the node and logs in with the new one. The caller stores the new
+   * login in the keychain (the adapter never writes secrets).
+   */
+  changePassword(input: {
+    currentPassword: string
+    newPassword: string
+    newUsername?: string
+  }): Promise<{ loggedIn: boolean }>
+  /** The node's data dir as a tar. */
+  backup(): Promise<Uint8Array>
+  /** Restores a tar; the node restarts ~0.5 s later, the token is dropped. */
+  restore(tar: Uint8Array): Promise<void>
+  buildInfo(): Promise<Hy2ScaleBuildInfo>
+  arch(): Promise<Hy2ScaleArch>
+  upgradeCheck(): Promise<Hy2ScaleUpgradeCheck>
+  upgradeDownload(): Promise<Hy2ScaleUpgradeStatus>
+  upgradeStatus(): Promise<Hy2ScaleUpgradeStatus>
+  /** The node installs the downloaded version and restarts; the token is dropped. */
+  upgradeApply(): Promise<{ message: string }>
 }
 
 /** What the registry knows about a kind: how to build its adapter and check its options. */

@@ -181,8 +181,83 @@ export const api = {
       call('certs.pem', { serverId, id, includeKey }),
     remove: (serverId: string, id: string) => call('certs.remove', { serverId, id }),
   },
-  // @extension: hy2net api
-  // @extension: hy2maint api
+  /** HY2 SCALE network area: peer links, proxies, routing rules, protocol services, ports. */
+  hy2net: {
+    clients: {
+      list: (serverId: string) => call('hy2scale.clients.list', { serverId }),
+      /** `original` absent = create; else update that link (may rename). */
+      save: (
+        serverId: string,
+        draft: MethodInput<'hy2scale.clients.save'>['draft'],
+        original?: string,
+      ) =>
+        call(
+          'hy2scale.clients.save',
+          original === undefined ? { serverId, draft } : { serverId, original, draft },
+        ),
+      setDisabled: (serverId: string, name: string, disabled: boolean) =>
+        call('hy2scale.clients.setDisabled', { serverId, name, disabled }),
+      remove: (serverId: string, name: string) =>
+        call('hy2scale.clients.remove', { serverId, name }),
+    },
+    proxies: {
+      list: (serverId: string) => call('hy2scale.proxies.list', { serverId }),
+      save: (
+        serverId: string,
+        draft: MethodInput<'hy2scale.proxies.save'>['draft'],
+        original?: string,
+      ) =>
+        call(
+          'hy2scale.proxies.save',
+          original === undefined ? { serverId, draft } : { serverId, original, draft },
+        ),
+      remove: (serverId: string, id: string) => call('hy2scale.proxies.remove', { serverId, id }),
+    },
+    rules: {
+      list: (serverId: string) => call('hy2scale.rules.list', { serverId }),
+      save: (
+        serverId: string,
+        draft: MethodInput<'hy2scale.rules.save'>['draft'],
+        original?: string,
+      ) =>
+        call(
+          'hy2scale.rules.save',
+          original === undefined ? { serverId, draft } : { serverId, original, draft },
+        ),
+      toggle: (serverId: string, id: string, enabled: boolean) =>
+        call('hy2scale.rules.toggle', { serverId, id, enabled }),
+      remove: (serverId: string, id: string) => call('hy2scale.rules.remove', { serverId, id }),
+    },
+    protocols: {
+      get: (serverId: string) => call('hy2scale.protocols.get', { serverId }),
+      save: (input: MethodInput<'hy2scale.protocols.save'>) =>
+        call('hy2scale.protocols.save', input),
+    },
+    /** Which ports are taken on the node (the core sends the node a bare array). */
+    checkPorts: (serverId: string, ports: MethodInput<'hy2scale.checkPorts'>['ports']) =>
+      call('hy2scale.checkPorts', { serverId, ports }),
+  },
+  streams: {
+    watch: (serverId: string, stream: string) => call('streams.watch', { serverId, stream }),
+    unwatch: (serverId: string, stream: string) => call('streams.unwatch', { serverId, stream }),
+  },
+  hy2maint: {
+    settings: (serverId: string) => call('hy2scale.settings.get', { serverId }),
+    saveSettings: (serverId: string, patch: MethodInput<'hy2scale.settings.save'>['patch']) =>
+      call('hy2scale.settings.save', { serverId, patch }),
+    /** The passwords go to the core once; nothing secret comes back. */
+    changePassword: (input: MethodInput<'hy2scale.changePassword'>) =>
+      call('hy2scale.changePassword', input),
+    backup: (serverId: string) => call('hy2scale.backup', { serverId }),
+    restore: (serverId: string, tarBase64: string) =>
+      call('hy2scale.restore', { serverId, tarBase64 }),
+    buildInfo: (serverId: string) => call('hy2scale.buildInfo', { serverId }),
+    arch: (serverId: string) => call('hy2scale.arch', { serverId }),
+    upgradeCheck: (serverId: string) => call('hy2scale.upgrade.check', { serverId }),
+    upgradeDownload: (serverId: string) => call('hy2scale.upgrade.download', { serverId }),
+    upgradeStatus: (serverId: string) => call('hy2scale.upgrade.status', { serverId }),
+    upgradeApply: (serverId: string) => call('hy2scale.upgrade.apply', { serverId }),
+  },
   hy2scale: {
     overview: (serverId: string) => call('hy2scale.overview', { serverId }),
     updateNode: (serverId: string, patch: MethodInput<'hy2scale.updateNode'>['patch']) =>

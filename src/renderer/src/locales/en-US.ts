@@ -1,3 +1,6 @@
+import hy2netEnUS from './parts/hy2net.en-US'
+import hy2maintEnUS from './parts/hy2maint.en-US'
+
 /**
  * English messages: the schema every other locale must satisfy (`MessageSchema`).
  * vue-i18n syntax: `{name}` is a placeholder, `|` separates plural forms; `@` and `$` are
@@ -82,6 +85,7 @@ const enUS = {
     empty: 'No servers yet. Add one to start monitoring it.',
     total: 'Servers',
     columns: {
+      certs: 'Certificates',
       name: 'Name',
       kind: 'Kind',
       group: 'Group',
@@ -532,8 +536,8 @@ const enUS = {
       noKey: 'The node has no private key for this certificate.',
     },
   },
-  // @extension: hy2net strings
-  // @extension: hy2maint strings
+  hy2net: hy2netEnUS,
+  hy2maint: hy2maintEnUS,
   errors: {
     codes: {
       network: 'Network error',

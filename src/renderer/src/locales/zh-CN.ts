@@ -1,4 +1,6 @@
 import type { MessageSchema } from './en-US'
+import hy2netZhCN from './parts/hy2net.zh-CN'
+import hy2maintZhCN from './parts/hy2maint.zh-CN'
 
 /** 简体中文。类型为 en-US 的 schema：缺少或多出的键都是类型错误。 */
 const zhCN: MessageSchema = {
@@ -77,6 +79,7 @@ const zhCN: MessageSchema = {
     empty: '还没有服务器。添加一台即可开始监控。',
     total: '服务器',
     columns: {
+      certs: '证书',
       name: '名称',
       kind: '类型',
       group: '分组',
@@ -514,8 +517,8 @@ const zhCN: MessageSchema = {
       noKey: '节点上没有此证书的私钥。',
     },
   },
-  // @extension: hy2net strings
-  // @extension: hy2maint strings
+  hy2net: hy2netZhCN,
+  hy2maint: hy2maintZhCN,
   errors: {
     codes: {
       network: '网络错误',

@@ -11,4 +11,6 @@ export enum SetupStoreId {
   WireGuard = 'wireguard',
   Certs = 'certs',
   Hy2Scale = 'hy2scale',
+  Hy2Maintenance = 'hy2-maintenance',
+  Hy2Network = 'hy2-network',
 }

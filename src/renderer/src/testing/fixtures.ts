@@ -15,6 +15,7 @@ export function serverView(over: Partial<ServerView> = {}): ServerView {
     options: {},
     createdAt: 1_700_000_000_000,
     hasSecret: true,
+    certExpiry: null,
     status: {
       serverId: id,
       state: 'online',

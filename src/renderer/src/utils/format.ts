@@ -57,3 +57,13 @@ export function compareNullable(a: number | null, b: number | null): number {
   if (b === null) return 1
   return a - b
 }
+
+/** Certificate urgency: expired (≤ 0 days), soon (≤ 30), ok, or unknown (unreadable date). */
+export type CertLevel = 'expired' | 'soon' | 'ok' | 'unknown'
+
+export function certLevel(daysLeft: number | null): CertLevel {
+  if (daysLeft === null) return 'unknown'
+  if (daysLeft <= 0) return 'expired'
+  if (daysLeft <= 30) return 'soon'
+  return 'ok'
+}

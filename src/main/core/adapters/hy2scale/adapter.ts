@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { AppErrorException, appError, toAppError } from '../../../../shared/contract'
 import type { AdapterContext, KindModule, PollResult, ServerAdapter } from '../adapter'
 import { createHy2ScaleClient } from './client'
+import { createHy2ScaleNetworkFacet } from './network'
+import { createHy2ScaleMaintenanceFacet } from './maintenance'
+import { createHy2ScaleStreams } from './streams'
 import {
   certToCert,
   deviceToSession,
@@ -228,8 +231,9 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
       },
       remove: (id) => client.tls.delete(id),
     },
-    // @extension: hy2scale network facet impl
-    // @extension: hy2scale maintenance facet impl
+    hy2scaleNetwork: createHy2ScaleNetworkFacet(client, server.id),
+    streams: createHy2ScaleStreams(client, { server, http: ctx.http }),
+    hy2scaleMaintenance: createHy2ScaleMaintenanceFacet(client, server.id),
     hy2scale: {
       async overview() {
         const [node, stats, topology] = await Promise.all([

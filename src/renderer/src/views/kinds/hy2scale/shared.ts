@@ -1,3 +1,4 @@
+export { certLevel, type CertLevel } from '../../../utils/format'
 import type { Account, AccountDraftInput } from '../../../../../shared/contract'
 
 /** Bytes in one GiB: the account form edits quotas in GiB, the contract carries bytes. */
@@ -151,16 +152,6 @@ export function conflictLines(
 
 /** The three ways to add a certificate: import PEM, generate self-signed, sign with a CA. */
 export type CertCreateMode = 'import' | 'generate' | 'sign'
-
-/** Certificate urgency: expired (≤ 0 days), soon (≤ 30), ok, or unknown (unreadable date). */
-export type CertLevel = 'expired' | 'soon' | 'ok' | 'unknown'
-
-export function certLevel(daysLeft: number | null): CertLevel {
-  if (daysLeft === null) return 'unknown'
-  if (daysLeft <= 0) return 'expired'
-  if (daysLeft <= 30) return 'soon'
-  return 'ok'
-}
 
 const ipToInt = (ip: string): number | null => {
   const parts = ip.split('.')

@@ -24,7 +24,7 @@ describe('CertsSection', () => {
       cert({ id: 'odd', name: 'Odd', daysLeft: null, notAfter: '' }),
     ])
     const w = await mountWith(CertsSection, pinia, { serverId: 's1' })
-    const days = (id: string) => w.find(`[data-cert="${id}"] [data-testid="hy2-cert-days"]`)
+    const days = (id: string) => w.find(`[data-cert="${id}"] [data-testid="cert-days"]`)
     expect(days('gone').attributes('data-level')).toBe('expired')
     expect(days('gone').text()).toBe('expired')
     expect(days('gone').find('[data-tone="error"]').exists()).toBe(true)

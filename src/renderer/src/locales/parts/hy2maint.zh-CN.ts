@@ -1,0 +1,80 @@
+import type { Hy2MaintMessages } from './hy2maint.en-US'
+
+/** HY2 SCALE 维护页（简体中文）。 */
+const hy2maintZhCN: Hy2MaintMessages = {
+  tab: '维护',
+  stream: {
+    connecting: '连接中',
+    live: '实时',
+    reconnecting: '重新连接中',
+    failed: '失败',
+  },
+  settings: {
+    title: 'Web 界面设置',
+    sessionTimeout: '会话超时（小时）',
+    dns: 'DNS 服务器',
+    dnsHint: '以逗号分隔，例如 8.8.8.8,1.1.1.1',
+    listen: '监听地址',
+    basePath: '基础路径',
+    restartHint:
+      '监听地址和基础路径在节点重启后才生效。修改它们后，也请更新 NodeDeck 中此服务器的地址。',
+    saved: '设置已保存：{note}',
+    savedRestart: '已保存。节点需要重启，监听地址或基础路径才会生效。',
+  },
+  password: {
+    title: '管理员登录',
+    current: '当前密码',
+    next: '新密码',
+    confirm: '再次输入新密码',
+    username: '新用户名（可选）',
+    mismatch: '两次输入的新密码不一致。',
+    tooShort: '至少 6 个字符。',
+    submit: '修改密码',
+    changed: '管理员登录已修改并保存到钥匙串；节点上的其他会话均已结束。',
+  },
+  backup: {
+    title: '备份与恢复',
+    hint: '备份包含节点的全部配置，包括所有密码和 TLS 私钥。请妥善保管。',
+    download: '下载备份',
+    downloaded: '已保存 {name}',
+    restore: '从文件恢复…',
+    tooBig: '文件超过 50 MB，节点会拒绝。',
+    confirmTitle: '恢复此备份？',
+    confirmBody:
+      '节点将用 {name} 替换全部配置并立即重启。所有会话都会结束：所有管理员登录以及通过该节点连接的所有用户都会断开，直到节点恢复。',
+    confirmOk: '恢复并重启',
+    restored: '备份已恢复，节点正在重启。',
+    reconnecting: '节点正在重启——重新连接中…',
+    back: '节点已重新上线。',
+  },
+  about: {
+    title: '构建信息',
+    version: '版本',
+    license: '许可证',
+    repository: '代码仓库',
+    goDeps: 'Go 依赖',
+    natives: '原生组件',
+    system: '系统',
+    docker: 'Docker',
+    yes: '是',
+    no: '否',
+  },
+  upgrade: {
+    title: '升级',
+    check: '检查更新',
+    current: '当前版本',
+    latest: '最新版本',
+    available: '有新版本 {name} 可用。',
+    upToDate: '节点已是最新版本。',
+    notDocker: '只有运行在 Docker 中的节点才能通过 NodeDeck 升级。请在节点所在主机上升级。',
+    download: '下载',
+    apply: '安装并重启',
+    confirmTitle: '安装更新？',
+    confirmBody: '节点将安装版本 {name} 并重启。所有会话都会结束，直到节点恢复。',
+    progress: '进度',
+    state: '状态：{name}',
+    stream: '实时进度',
+  },
+}
+
+export default hy2maintZhCN
