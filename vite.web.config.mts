@@ -4,7 +4,10 @@ import { defineConfig } from 'vite'
 
 const root = import.meta.dirname
 
-/** Vendor chunks: a framework chunk that rarely changes and the (large) component library. */
+/**
+ * Vendor chunks: a framework chunk that rarely changes, the (large) component library and the
+ * chart library, which stays in the lazily loaded graph chunk.
+ */
 function vendorChunk(id: string): string | null {
   if (!id.includes('node_modules')) return null
   if (
@@ -14,6 +17,10 @@ function vendorChunk(id: string): string | null {
   ) {
     return 'vendor-naive'
   }
+  // echarts is only used by the lazily loaded topology graph: left out of the groups, it stays in
+  // that graph's own chunk (a named group would pull its dependencies, vue among them, in with it
+  // and be preloaded by index.html).
+  if (/node_modules[\\/](echarts|zrender|vue-echarts)[\\/]/.test(id)) return null
   if (/node_modules[\\/](vue|@vue|pinia|vue-i18n|@intlify)[\\/]/.test(id)) return 'vendor-vue'
   return 'vendor'
 }

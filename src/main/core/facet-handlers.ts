@@ -28,6 +28,8 @@ type FacetMethods =
   | `certs.${string}`
   | 'hy2scale.overview'
   | 'hy2scale.updateNode'
+  | 'hy2scale.graphLayout.get'
+  | 'hy2scale.graphLayout.save'
 type FacetHandlers = Pick<Handlers, Extract<MethodName, FacetMethods>>
 
 const FACET_NAMES: Record<string, string> = {
@@ -275,6 +277,14 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
       await run(serverId, () => facet(serverId, 'hy2scale').updateNode(patch))
       ctx.audit('hy2scale.updateNode', { serverId })
       ctx.refresh(serverId)
+      return ok
+    },
+    async 'hy2scale.graphLayout.get'({ serverId }) {
+      return run(serverId, () => facet(serverId, 'hy2scale').getGraphLayout())
+    },
+    async 'hy2scale.graphLayout.save'({ serverId, positions }) {
+      await run(serverId, () => facet(serverId, 'hy2scale').saveGraphLayout(positions))
+      ctx.audit('hy2scale.graphLayout.save', { serverId, nodes: Object.keys(positions).length })
       return ok
     },
   }

@@ -21,7 +21,11 @@ import {
   WireGuardServerDraftSchema,
   WireGuardStateSchema,
 } from './facets'
-import { Hy2ScaleNodePatchSchema, Hy2ScaleOverviewSchema } from './kinds/hy2scale'
+import {
+  Hy2ScaleGraphLayoutSchema,
+  Hy2ScaleNodePatchSchema,
+  Hy2ScaleOverviewSchema,
+} from './kinds/hy2scale'
 import { hy2scaleNetworkMethods } from './kinds/hy2scale-network'
 import { hy2scaleMaintenanceMethods } from './kinds/hy2scale-maintenance'
 import { StreamBatchSchema } from './streams'
@@ -201,6 +205,8 @@ export const methods = {
   // HY2 SCALE node.
   'hy2scale.overview': method(ServerRef, Hy2ScaleOverviewSchema),
   'hy2scale.updateNode': method(ServerRef.extend({ patch: Hy2ScaleNodePatchSchema }), Ok),
+  'hy2scale.graphLayout.get': method(ServerRef, Hy2ScaleGraphLayoutSchema),
+  'hy2scale.graphLayout.save': method(ServerRef.extend(Hy2ScaleGraphLayoutSchema.shape), Ok),
   ...hy2scaleNetworkMethods,
   ...hy2scaleMaintenanceMethods,
 } as const

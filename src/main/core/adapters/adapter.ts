@@ -6,6 +6,7 @@ import type {
   Cert,
   Hy2ScaleArch,
   Hy2ScaleBuildInfo,
+  Hy2ScaleGraphLayout,
   Hy2ScaleOverview,
   Hy2ScaleUiSettings,
   Hy2ScaleUiSettingsPatch,
@@ -128,6 +129,10 @@ export interface ServerAdapter {
   hy2scale?: {
     overview(): Promise<Hy2ScaleOverview>
     updateNode(patch: { name?: string; exitNode?: boolean }): Promise<void>
+    /** The node's own graph layout (`GET /api/graph-layout`). */
+    getGraphLayout(): Promise<Hy2ScaleGraphLayout>
+    /** Replaces the whole graph layout (`PUT /api/graph-layout`, a full snapshot). */
+    saveGraphLayout(positions: Hy2ScaleGraphLayout['positions']): Promise<void>
   }
   /** HY2 SCALE peer links, proxies, routing rules, protocol services and the port check. */
   hy2scaleNetwork?: Hy2ScaleNetworkFacet

@@ -262,6 +262,12 @@ export const api = {
     overview: (serverId: string) => call('hy2scale.overview', { serverId }),
     updateNode: (serverId: string, patch: MethodInput<'hy2scale.updateNode'>['patch']) =>
       call('hy2scale.updateNode', { serverId, patch }),
+    graphLayout: {
+      get: (serverId: string) => call('hy2scale.graphLayout.get', { serverId }),
+      /** A full snapshot: the node replaces its whole layout. */
+      save: (serverId: string, positions: MethodInput<'hy2scale.graphLayout.save'>['positions']) =>
+        call('hy2scale.graphLayout.save', { serverId, positions }),
+    },
   },
   live: {
     watch: (serverId: string) => call('live.watch', { serverId }),

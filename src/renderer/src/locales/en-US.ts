@@ -302,6 +302,12 @@ const enUS = {
       exit: 'exit',
       latency: 'Latency',
       rates: 'Sending {tx} · receiving {rx}',
+      topologyView: 'Topology view',
+      graph: 'Graph',
+      list: 'List',
+      graphHint: 'Drag a node to move it; the layout is saved on the node and shared live.',
+      graphLayoutError: 'Could not load the node’s saved layout; showing a circular one.',
+      graphAria: 'Topology graph: this node, its peers and nested nodes',
     },
     errors: {
       overview: 'Could not load the node overview',

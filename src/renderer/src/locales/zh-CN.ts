@@ -292,6 +292,12 @@ const zhCN: MessageSchema = {
       exit: '出口',
       latency: '延迟',
       rates: '发送 {tx} · 接收 {rx}',
+      topologyView: '拓扑视图',
+      graph: '图',
+      list: '列表',
+      graphHint: '拖动节点即可移动；布局保存在节点上并实时同步。',
+      graphLayoutError: '无法读取节点保存的布局，当前显示环形布局。',
+      graphAria: '拓扑图：本节点、其对等节点和嵌套节点',
     },
     errors: {
       overview: '无法加载节点概览',

@@ -64,3 +64,16 @@ export const Hy2ScaleNodePatchSchema = z.object({
   name: z.string().trim().min(1).max(100).optional(),
   exitNode: z.boolean().optional(),
 })
+
+/** A node's position in HY2 SCALE's own graph layout (`/api/graph-layout`). */
+export const Hy2ScaleGraphPositionSchema = z.object({ x: z.number(), y: z.number() })
+export type Hy2ScaleGraphPosition = z.infer<typeof Hy2ScaleGraphPositionSchema>
+
+/**
+ * The node's graph layout: position per topology key. `save` sends a full snapshot (the node
+ * replaces the whole layout); every frame of the `graph-layout` stream has this shape.
+ */
+export const Hy2ScaleGraphLayoutSchema = z.object({
+  positions: z.record(z.string(), Hy2ScaleGraphPositionSchema),
+})
+export type Hy2ScaleGraphLayout = z.infer<typeof Hy2ScaleGraphLayoutSchema>

@@ -269,6 +269,13 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
           ...(patch.exitNode !== undefined ? { exit_node: patch.exitNode } : {}),
         })
       },
+      async getGraphLayout() {
+        const wire = await client.graphLayout.get()
+        const positions: Record<string, { x: number; y: number }> = {}
+        for (const [key, p] of Object.entries(wire.positions)) positions[key] = { x: p.x, y: p.y }
+        return { positions }
+      },
+      saveGraphLayout: (positions) => client.graphLayout.put(positions),
     },
   }
 }
