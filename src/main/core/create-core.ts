@@ -445,9 +445,9 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     ...createFacetHandlers({
       adapterOf,
-      refresh: (serverId) => {
+      refresh: (serverId, opts) => {
         void monitor.probe(serverId)
-        void checkCerts(serverId, true)
+        if (opts?.certs) void checkCerts(serverId, true)
       },
       audit: (action, fields) => log.info(action, fields),
     }),

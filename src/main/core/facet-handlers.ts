@@ -15,8 +15,11 @@ import type { ServerAdapter } from './adapters/adapter'
 export interface FacetContext {
   /** The adapter of a known server (`not_found` otherwise). */
   adapterOf(serverId: string): ServerAdapter
-  /** Polls the server soon (after a change, so lists and health follow at once). */
-  refresh(serverId: string): void
+  /**
+   * Polls the server soon (after a change, so lists and health follow at once); `certs` also
+   * re-reads its certificate expiry (only certificate changes need that list again).
+   */
+  refresh(serverId: string, opts?: { certs?: boolean }): void
   /** Logs an action (facts only, never secrets). */
   audit(action: string, fields: Record<string, unknown>): void
 }
@@ -241,7 +244,7 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
         facet(serverId, 'certificates').import({ id, name, certPem, keyPem }),
       )
       ctx.audit('certs.import', { serverId, id })
-      ctx.refresh(serverId)
+      ctx.refresh(serverId, { certs: true })
       return ok
     },
     async 'certs.generate'({ serverId, id, name, domains, days }) {
@@ -249,13 +252,13 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
         facet(serverId, 'certificates').generate({ id, name, domains, days }),
       )
       ctx.audit('certs.generate', { serverId, id })
-      ctx.refresh(serverId)
+      ctx.refresh(serverId, { certs: true })
       return ok
     },
     async 'certs.sign'({ serverId, caId, id, name, cn, days }) {
       await run(serverId, () => facet(serverId, 'certificates').sign({ caId, id, name, cn, days }))
       ctx.audit('certs.sign', { serverId, id })
-      ctx.refresh(serverId)
+      ctx.refresh(serverId, { certs: true })
       return ok
     },
     async 'certs.pem'({ serverId, id, includeKey }) {
@@ -266,7 +269,7 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
     async 'certs.remove'({ serverId, id }) {
       await run(serverId, () => facet(serverId, 'certificates').remove(id))
       ctx.audit('certs.remove', { serverId, id })
-      ctx.refresh(serverId)
+      ctx.refresh(serverId, { certs: true })
       return ok
     },
 
