@@ -2,7 +2,7 @@
  * The server kinds NodeDeck speaks to, and what each can do. Everything outside
  * `adapters/<kind>/` and `views/kinds/<kind>/` branches on these capabilities, never on the kind.
  */
-export const SERVER_KINDS = ['hysteria2', 'hy2scale'] as const
+export const SERVER_KINDS = ['hysteria2', 'hy2scale', 'pasarguard'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 
 /** What a server kind can do; the UI shows a feature only where its capability is true. */
@@ -25,6 +25,16 @@ export interface KindCapabilities {
   certificates: boolean
 }
 
+/**
+ * An extra per-kind choice in the add dialog, stored in `ServerConfig.options[key]`. Labels come
+ * from the locale: `kinds.<kind>.options.<key>.label`, `.help` and `.choices.<value>`.
+ */
+export interface KindOptionField {
+  key: string
+  choices: readonly string[]
+  defaultValue: string
+}
+
 /** Static facts about a kind that the renderer needs for its forms and help texts. */
 export interface KindInfo {
   kind: ServerKind
@@ -39,6 +49,12 @@ export interface KindInfo {
   defaultPort: number
   /** Example base URL for the add dialog. */
   exampleUrl: string
+  /** The server always speaks TLS (an http:// URL is refused; a CA or pinned certificate is usual). */
+  httpsOnly: boolean
+  /** The secret must be a UUID (PasarGuard's API key). */
+  secretIsUuid: boolean
+  /** Extra choices of the add dialog (e.g. PasarGuard's transport). */
+  optionFields: readonly KindOptionField[]
 }
 
 export const KIND_INFO: Record<ServerKind, KindInfo> = {
@@ -59,6 +75,9 @@ export const KIND_INFO: Record<ServerKind, KindInfo> = {
     username: null,
     defaultPort: 9999,
     exampleUrl: 'http://203.0.113.10:9999',
+    httpsOnly: false,
+    secretIsUuid: false,
+    optionFields: [],
   },
   hy2scale: {
     kind: 'hy2scale',
@@ -77,10 +96,44 @@ export const KIND_INFO: Record<ServerKind, KindInfo> = {
     username: { defaultValue: 'admin' },
     defaultPort: 5565,
     exampleUrl: 'http://203.0.113.10:5565/scale',
+    httpsOnly: false,
+    secretIsUuid: false,
+    optionFields: [],
+  },
+  pasarguard: {
+    kind: 'pasarguard',
+    label: 'PasarGuard node',
+    capabilities: {
+      users: true,
+      onlineCounts: true,
+      sessions: false,
+      kick: false,
+      clearOnRead: true,
+      accounts: false,
+      wireguard: false,
+      certificates: false,
+    },
+    secret: 'required',
+    username: null,
+    defaultPort: 62050,
+    exampleUrl: 'https://203.0.113.10:62050',
+    httpsOnly: true,
+    secretIsUuid: true,
+    optionFields: [{ key: 'transport', choices: ['grpc', 'rest'], defaultValue: 'grpc' }],
   },
 }
 
 /** True if `value` names a known server kind. */
 export function isServerKind(value: string): value is ServerKind {
   return (SERVER_KINDS as readonly string[]).includes(value)
+}
+
+/** Go's uuid.Parse forms: hyphenated, 32 hex digits, `{…}`, `urn:uuid:…` (case-insensitive). */
+export function isUuidLike(value: string): boolean {
+  const v = value.trim()
+  return (
+    /^(urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ||
+    /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/i.test(v) ||
+    /^[0-9a-f]{32}$/i.test(v)
+  )
 }

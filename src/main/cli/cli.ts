@@ -16,7 +16,8 @@ import type { CredentialStore } from '../core/credentials/credential-store'
 import { createKeychainStore } from '../core/credentials/keychain-store'
 import { defaultDataDir } from '../core/util/paths'
 import { formatBytes } from '../../shared/format'
-import { KIND_INFO } from '../../shared/kinds'
+import { KIND_INFO, isServerKind } from '../../shared/kinds'
+import { pasarguardStats, registerPasarGuardCommands, tlsForAdd } from './pasarguard-commands'
 
 /** Everything the CLI touches of the outside world, so tests can run it in-process. */
 export interface CliIo {
@@ -170,7 +171,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description(
       'add a server (the secret is read from stdin or an environment variable, never argv)',
     )
-    .requiredOption('--kind <kind>', 'server kind: hysteria2 | hy2scale')
+    .requiredOption('--kind <kind>', 'server kind: hysteria2 | hy2scale | pasarguard')
     .requiredOption('--name <name>', 'display name (unique)')
     .requiredOption('--url <url>', 'API base URL, e.g. http://203.0.113.10:9999')
     .option('--group <group>', 'group name', '')
@@ -178,16 +179,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--interval <seconds>', 'poll interval in seconds', (v) => Number(v), 10)
     .option('--clear-on-read', 'Hysteria 2: read /traffic?clear=1 (only if nothing else clears)')
     .option('--username <name>', 'HY2 SCALE: the admin user name (default admin)')
+    .option('--ca-file <pem>', 'https: trust this CA certificate (PEM file)')
+    .option('--fingerprint <sha256>', 'https: pin the server certificate’s SHA-256 fingerprint')
+    .option(
+      '--grpc',
+      'PasarGuard: the node speaks gRPC (SERVICE_PROTOCOL=grpc, the node’s default)',
+    )
+    .option('--rest', 'PasarGuard: the node speaks REST (SERVICE_PROTOCOL=rest; the CLI’s default)')
     .option('--secret-stdin', 'read the secret from stdin')
     .option('--secret-env <var>', 'read the secret from this environment variable')
     .action(async (o: AddOpts) => {
       const secret = await readSecret(o)
       const options: Record<string, string | boolean> = {}
       if (o.clearOnRead) options.clearOnRead = true
-      const login = KIND_INFO[o.kind as keyof typeof KIND_INFO]?.username
+      const info = isServerKind(o.kind) ? KIND_INFO[o.kind] : undefined
+      const login = info?.username
       if (login) options.username = o.username ?? login.defaultValue
-      const r = await withCore((_c, call) =>
-        call('servers.add', {
+      if (o.grpc && o.rest) {
+        throw new AppErrorException(appError('invalid_input', 'Use either --grpc or --rest.'))
+      }
+      if (info?.optionFields.some((f) => f.key === 'transport')) {
+        options.transport = o.grpc ? 'grpc' : 'rest'
+      } else if (o.grpc || o.rest) {
+        throw new AppErrorException(
+          appError(
+            'invalid_input',
+            '--grpc and --rest are for PasarGuard nodes (--kind pasarguard).',
+          ),
+        )
+      }
+      const r = await withCore(async (_c, call) => {
+        const tls = await tlsForAdd(call, {
+          url: o.url,
+          caFile: o.caFile,
+          fingerprint: o.fingerprint,
+          httpsOnly: info?.httpsOnly ?? false,
+        })
+        return call('servers.add', {
           draft: {
             kind: o.kind as keyof typeof KIND_INFO,
             name: o.name,
@@ -195,11 +223,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             group: o.group,
             tags: o.tag ?? [],
             pollIntervalSec: o.interval,
+            tls,
             options,
           },
           secret,
-        }),
-      )
+        })
+      })
       print({ id: r.id }, () => `${r.id}\n`)
     })
   servers
@@ -249,7 +278,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('users')
     .argument('<server>', 'id or unique name')
     .description('users with devices and traffic (bytes from the client’s point of view)')
-    .action(async (ref: string) => {
+    .option('--online', 'only users online now')
+    .action(async (ref: string, o: { online?: boolean }) => {
       const { snap, accounts } = await withCore(async (core, call) => {
         const s = resolveOr(core, ref)
         return withName(s.name, async () => ({
@@ -261,6 +291,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }))
       })
       const byName = new Map((accounts ?? []).map((a) => [a.name, a]))
+      if (o.online) snap.users = snap.users.filter((u) => u.online)
       const rows = snap.users.map((u) => {
         const row: Record<string, unknown> = {
           name: u.name,
@@ -445,6 +476,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             const o = await call('hy2scale.overview', { serverId: s.id })
             return { kind: s.kind, ...o.stats }
           }
+          if (s.kind === 'pasarguard') return pasarguardStats(call, s)
           const snap = await call('users.list', { serverId: s.id })
           const sum = (f: (u: (typeof snap.users)[number]) => number | null) =>
             snap.users.some((u) => f(u) === null)
@@ -471,31 +503,74 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command('emulate')
-    .argument('<kind>', 'hysteria2 | hy2scale')
+    .argument('<kind>', 'hysteria2 | hy2scale | pasarguard')
     .description('run one emulated server (for trying NodeDeck, tests and benchmarks)')
     .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)
-    .option('--secret <secret>', 'its secret / admin password (a throwaway value)', 'emulator')
+    .option(
+      '--secret <secret>',
+      'its secret / admin password / API key (a throwaway value; PasarGuard: a UUID)',
+      'emulator',
+    )
     .option('--users <n>', 'users to create', (v) => Number(v), 0)
     .option('--sessions <n>', 'live sessions (devices) to open', (v) => Number(v), 0)
     .option('--simulate', 'simulated users and moving traffic instead')
+    .option('--protocol <protocol>', 'PasarGuard SERVICE_PROTOCOL: grpc | rest', 'grpc')
     .action(
       async (
         kind: string,
-        o: { port: number; secret: string; users: number; sessions: number; simulate?: boolean },
+        o: {
+          port: number
+          secret: string
+          users: number
+          sessions: number
+          simulate?: boolean
+          protocol: string
+        },
       ) => {
-        if (kind !== 'hysteria2' && kind !== 'hy2scale') {
+        if (kind !== 'hysteria2' && kind !== 'hy2scale' && kind !== 'pasarguard') {
           throw new AppErrorException(
-            appError('invalid_input', `No emulator for "${kind}". Use hysteria2 or hy2scale.`),
+            appError(
+              'invalid_input',
+              `No emulator for "${kind}". Use hysteria2, hy2scale or pasarguard.`,
+            ),
+          )
+        }
+        if (o.protocol !== 'grpc' && o.protocol !== 'rest') {
+          throw new AppErrorException(
+            appError('invalid_input', `Unknown protocol "${o.protocol}". Use grpc or rest.`),
           )
         }
         const { startEmulator } = await import('./emulate')
-        const emu = await startEmulator({ kind, ...o, simulate: Boolean(o.simulate) })
-        if (json) io.stdout(JSON.stringify({ kind, url: emu.url }) + '\n')
-        else io.stdout(`${kind} emulator listening at ${emu.url} (Ctrl+C to stop)\n`)
+        const emu = await startEmulator({
+          kind,
+          ...o,
+          protocol: o.protocol,
+          simulate: Boolean(o.simulate),
+        })
+        const extra = {
+          ...(emu.fingerprintSha256 ? { fingerprintSha256: emu.fingerprintSha256 } : {}),
+          ...(emu.apiKey ? { apiKey: emu.apiKey } : {}),
+        }
+        if (json) io.stdout(JSON.stringify({ kind, url: emu.url, ...extra }) + '\n')
+        else {
+          io.stdout(`${kind} emulator listening at ${emu.url} (Ctrl+C to stop)\n`)
+          if (extra.fingerprintSha256) io.stdout(`certificate SHA-256 ${extra.fingerprintSha256}\n`)
+          if (extra.apiKey) io.stdout(`API key ${extra.apiKey}\n`)
+        }
         await waitForStop()
         await emu.close()
       },
     )
+
+  registerPasarGuardCommands(program, {
+    withCore: (fn) => withCore(fn),
+    print,
+    isJson: () => json,
+    stdout: (t) => io.stdout(t),
+    stderr: (t) => io.stderr(t),
+    waitForStop: () => waitForStop(),
+    withName,
+  })
 
   program
     .command('serve')
@@ -604,6 +679,10 @@ interface AddOpts {
   secretStdin?: boolean
   secretEnv?: string
   username?: string
+  caFile?: string
+  fingerprint?: string
+  grpc?: boolean
+  rest?: boolean
 }
 
 function resolveOr(core: Core, ref: string) {

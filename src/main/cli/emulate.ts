@@ -2,17 +2,23 @@ import { createHash } from 'node:crypto'
 
 /** What `nodedeck emulate` can start, and how big. */
 export interface EmulateOptions {
-  kind: 'hysteria2' | 'hy2scale'
+  kind: 'hysteria2' | 'hy2scale' | 'pasarguard'
   port: number
   secret: string
   users: number
   sessions: number
   simulate: boolean
+  /** PasarGuard only: SERVICE_PROTOCOL (default grpc, like the node). */
+  protocol?: 'rest' | 'grpc'
 }
 
 /** A running emulator started by the CLI. */
 export interface RunningEmulator {
   url: string
+  /** TLS emulators: SHA-256 of the certificate (upper-case colon hex), to pin or compare. */
+  fingerprintSha256?: string
+  /** PasarGuard: the API key the node accepts (`secret` if it is a UUID, else one derived from it). */
+  apiKey?: string
   close(): Promise<void>
 }
 
@@ -24,6 +30,27 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
  * HY2 SCALE users are created through its own admin API, exactly as a client would.
  */
 export async function startEmulator(o: EmulateOptions): Promise<RunningEmulator> {
+  if (o.kind === 'pasarguard') {
+    const { startPasarGuardEmulator, simBackend } =
+      await import('../../../emulators/pasarguard/server')
+    const { parseGoUuid } = await import('../../../emulators/pasarguard/errors')
+    // A node given a non-UUID API_KEY accepts only the nil UUID: derive a real one instead.
+    const apiKey = parseGoUuid(o.secret) !== null ? o.secret : derivedUuid(o.secret)
+    const emu = await startPasarGuardEmulator({
+      port: o.port,
+      protocol: o.protocol ?? 'grpc',
+      apiKey,
+      simulate: o.simulate ? { users: Math.max(1, o.users || 10), autoStart: true } : false,
+    })
+    // Without --simulate, --users N starts Xray with N users (as a panel's /start would).
+    if (!o.simulate && o.users > 0) await emu.control.start(simBackend(o.users))
+    return {
+      url: emu.url,
+      fingerprintSha256: emu.fingerprintSha256,
+      apiKey,
+      close: () => emu.close(),
+    }
+  }
   if (o.kind === 'hysteria2') {
     const { startHysteria2Emulator } = await import('../../../emulators/hysteria2/server')
     const emu = await startHysteria2Emulator({
@@ -85,3 +112,9 @@ export async function startEmulator(o: EmulateOptions): Promise<RunningEmulator>
 
 /** The sha256 of a password, as HY2 SCALE's login expects it (exported for scripts). */
 export const hy2scalePasswordHash = sha256
+
+/** A UUID-shaped key derived from a throwaway secret (PasarGuard's API_KEY must be a UUID). */
+function derivedUuid(secret: string): string {
+  const h = sha256(secret)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
+}

@@ -27,6 +27,8 @@ import { Notifier, type NotificationSink } from './notify/notifier'
 import { createFacetHandlers } from './facet-handlers'
 import { createHy2ScaleNetworkHandlers } from './handlers/hy2scale-network'
 import { createHy2ScaleMaintenanceHandlers } from './handlers/hy2scale-maintenance'
+import { createPasarGuardHandlers } from './handlers/pasarguard'
+import { tlsCertInfo } from './adapters/http/tls-probe'
 import { createStreamHub } from './streams/stream-hub'
 import { createStreamWatches } from './streams/stream-watches'
 import { silentLogger, type Logger } from './util/logger'
@@ -399,7 +401,12 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       } catch (err) {
         const v = verdictOf({ ok: false, error: toAppError(err, id) })
         return { state: v.state, latencyMs: null, error: v.error }
+      } finally {
+        adapter.close?.()
       }
+    },
+    async 'servers.probeTls'({ url }) {
+      return tlsCertInfo(url, { timeoutMs: 10_000 })
     },
     async 'servers.refresh'({ id }) {
       const ids = id ? [findServer(id).id] : config.servers.map((s) => s.id)
@@ -457,6 +464,15 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       audit: (action, fields) => log.info(action, fields),
     }),
     ...streams.handlers,
+    ...createPasarGuardHandlers({
+      adapterOf,
+      refresh: (serverId) => void monitor.probe(serverId),
+      audit: (action, fields) => log.info(action, fields),
+      sendTo: (connectionId, name, payload) => {
+        const c = connections.get(connectionId)
+        if (c) safely(() => c.send(name, payload))
+      },
+    }),
     ...createHy2ScaleMaintenanceHandlers({
       adapterOf,
       refresh: (serverId) => void monitor.probe(serverId),
@@ -513,6 +529,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     async stop() {
       monitor.stop()
       streamHub.closeAll()
+      monitor.closeAdapters()
       await http.close()
     },
     resolveServer(ref) {

@@ -4,6 +4,10 @@ import { join } from 'node:path'
 import type { ServerDraftInput } from '../../shared/contract'
 import { startHysteria2Emulator, type Hysteria2Emulator } from '../../../emulators/hysteria2/server'
 import { startHy2ScaleEmulator, type Hy2ScaleEmulator } from '../../../emulators/hy2scale/server'
+import {
+  startPasarGuardEmulator,
+  type PasarGuardEmulator,
+} from '../../../emulators/pasarguard/server'
 import type { CredentialStore } from '../core/credentials/credential-store'
 import { createKeychainStore } from '../core/credentials/keychain-store'
 import { createEphemeralDemoStore } from '../core/credentials/ephemeral-store'
@@ -22,6 +26,8 @@ export interface DemoFleet {
   readonly credentials: CredentialStore
   readonly emulators: Hysteria2Emulator[]
   readonly hy2scale: Hy2ScaleEmulator
+  /** Istanbul-PG (gRPC, pinned certificate, core running) and Tbilisi-PG (REST, CA, core stopped). */
+  readonly pasarguard: PasarGuardEmulator[]
   /** Adds the demo servers to a core created on `dataDir`. */
   populate(core: Core): Promise<void>
   stop(): Promise<void>
@@ -56,6 +62,19 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     password: 'demo-scale-password',
     nodeName: 'Osaka-Scale',
     simulate: { tickMs, users: 12, seed: 4 },
+  })
+  // PasarGuard nodes: API keys are UUIDs; each node has its own self-signed certificate.
+  const pgKeyA = '3f2c9a8e-5b1d-4e7a-9c3f-2a6b8d0e1f47'
+  const pgKeyB = 'c0ffee00-1d2e-4f5a-8b7c-9d0e1f2a3b4c'
+  const istanbul = await startPasarGuardEmulator({
+    protocol: 'grpc',
+    apiKey: pgKeyA,
+    simulate: { users: 24, seed: 5, logLinesPerSec: 12, autoStart: true },
+  })
+  const tbilisi = await startPasarGuardEmulator({
+    protocol: 'rest',
+    apiKey: pgKeyB,
+    simulate: { users: 6, seed: 6, logLinesPerSec: 4, autoStart: false },
   })
   const servers: DemoServer[] = [
     {
@@ -108,6 +127,35 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
       emulator: scale,
     },
     {
+      draft: {
+        kind: 'pasarguard',
+        name: 'Istanbul-PG',
+        url: istanbul.url,
+        group: 'Europe',
+        tags: ['demo', 'xray'],
+        pollIntervalSec: 5,
+        tls: { fingerprintSha256: istanbul.fingerprintSha256 },
+        options: { transport: 'grpc' },
+      },
+      secret: pgKeyA,
+      emulator: istanbul,
+    },
+    {
+      // Core stopped until someone presses Start (shows the "core stopped" state).
+      draft: {
+        kind: 'pasarguard',
+        name: 'Tbilisi-PG',
+        url: tbilisi.url,
+        group: 'Europe',
+        tags: ['demo'],
+        pollIntervalSec: 5,
+        tls: { caPem: tbilisi.certPem },
+        options: { transport: 'rest' },
+      },
+      secret: pgKeyB,
+      emulator: tbilisi,
+    },
+    {
       // Nothing listens on port 9 of loopback (discard): shows the offline state.
       draft: {
         kind: 'hysteria2',
@@ -127,6 +175,7 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     credentials,
     emulators: [tokyo, hk, fra],
     hy2scale: scale,
+    pasarguard: [istanbul, tbilisi],
     async populate(core) {
       const conn = core.connect(() => undefined)
       try {
@@ -141,7 +190,7 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     },
     async stop() {
       for (const id of added) await credentials.deleteAll(id).catch(() => 0)
-      await Promise.all([tokyo, hk, fra, scale].map((e) => e.close()))
+      await Promise.all([tokyo, hk, fra, scale, istanbul, tbilisi].map((e) => e.close()))
       await rm(dataDir, { recursive: true, force: true })
     },
   }

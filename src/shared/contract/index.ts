@@ -7,6 +7,8 @@ import {
   SessionsSnapshotSchema,
   UsersSnapshotSchema,
   HealthStateSchema,
+  BaseUrlSchema,
+  TlsCertInfoSchema,
 } from './servers'
 import { AppErrorSchema } from './errors'
 import {
@@ -28,6 +30,7 @@ import {
 } from './kinds/hy2scale'
 import { hy2scaleNetworkMethods } from './kinds/hy2scale-network'
 import { hy2scaleMaintenanceMethods } from './kinds/hy2scale-maintenance'
+import { pasarguardEvents, pasarguardMethods } from './kinds/pasarguard'
 import { StreamBatchSchema } from './streams'
 
 export * from './errors'
@@ -37,6 +40,7 @@ export * from './facets'
 export * from './kinds/hy2scale'
 export * from './kinds/hy2scale-network'
 export * from './kinds/hy2scale-maintenance'
+export * from './kinds/pasarguard'
 export * from './streams'
 
 const Id = z.object({ id: z.string().min(1).max(64) })
@@ -109,6 +113,11 @@ export const methods = {
       error: AppErrorSchema.nullable(),
     }),
   ),
+  /**
+   * Connects to an https URL, reads the certificate it presents and hangs up: no request byte and
+   * no secret is sent. The add dialog shows it for trust on first use.
+   */
+  'servers.probeTls': method(z.object({ url: BaseUrlSchema }), TlsCertInfoSchema),
   /** Probes now instead of waiting for the next poll. */
   'servers.refresh': method(z.object({ id: z.string().min(1).max(64).optional() }), Ok),
 
@@ -209,6 +218,7 @@ export const methods = {
   'hy2scale.graphLayout.save': method(ServerRef.extend(Hy2ScaleGraphLayoutSchema.shape), Ok),
   ...hy2scaleNetworkMethods,
   ...hy2scaleMaintenanceMethods,
+  ...pasarguardMethods,
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */
@@ -223,6 +233,7 @@ export const events = {
   'ui.focusServer': z.object({ serverId: z.string() }),
   /** Frames and state of a live stream; only to connections that watch it (`streams.watch`). */
   'stream.batch': StreamBatchSchema,
+  ...pasarguardEvents,
 } as const
 
 export type Methods = typeof methods

@@ -38,6 +38,33 @@ export const TlsOptionsSchema = z.object({
     .optional(),
 })
 
+/**
+ * The certificate a TLS server presented to a handshake that sent nothing else (no request, no
+ * key): what the add dialog shows for trust on first use.
+ */
+export const TlsCertInfoSchema = z.object({
+  /** Upper-case colon-separated SHA-256 of the leaf certificate (DER). */
+  fingerprintSha256: z.string(),
+  subject: z.string(),
+  issuer: z.string(),
+  /** e.g. `DNS:localhost, IP Address:127.0.0.1`; '' when absent. */
+  subjectAltName: z.string(),
+  validFrom: z.string(),
+  validTo: z.string(),
+  /** Days until `validTo` (negative when expired). */
+  daysLeft: z.number(),
+  selfSigned: z.boolean(),
+  /** The system's CA store trusts it for this host name (then no pin or CA is needed). */
+  trustedBySystem: z.boolean(),
+  /** Why the system store does not trust it (OpenSSL's code, e.g. DEPTH_ZERO_SELF_SIGNED_CERT). */
+  systemError: z.string().nullable(),
+  /** The leaf certificate as PEM (public). */
+  pem: z.string(),
+  /** ALPN protocol the server chose when offered h2 and http/1.1 (`h2`, `http/1.1`, or null). */
+  alpn: z.string().nullable(),
+})
+export type TlsCertInfo = z.infer<typeof TlsCertInfoSchema>
+
 /** Per-kind options; each adapter validates its own keys. */
 export const KindOptionsSchema = z.record(
   z.string(),

@@ -12,6 +12,15 @@ import type {
   Hy2ScaleUiSettingsPatch,
   Hy2ScaleUpgradeCheck,
   Hy2ScaleUpgradeStatus,
+  PgInfo,
+  PgLatency,
+  PgOnline,
+  PgOverview,
+  PgStartDraft,
+  PgSyncMode,
+  PgSyncResult,
+  PgTraffic,
+  PgUser,
   ServerConfig,
   SessionRow,
   WireGuardState,
@@ -148,6 +157,48 @@ export interface ServerAdapter {
   }
   /** HY2 SCALE maintenance: UI settings, admin login, backup/restore, build info, upgrades. */
   hy2scaleMaintenance?: Hy2ScaleMaintenanceFacet
+  /** A PasarGuard node: its core, stats and user sync (logs are the `logs` stream). */
+  pasarguard?: PasarGuardFacet
+  /**
+   * Releases what the adapter holds open (a gRPC channel). Called when the adapter is replaced
+   * (settings changed), the server is removed, a test probe is done, or the core stops.
+   */
+  close?(): void
+}
+
+/** Progress of a full-set user sync. */
+export interface PgSyncProgressUpdate {
+  sentUsers: number
+  totalUsers: number
+  sentChunks: number
+  totalChunks: number
+}
+
+/** See {@link ServerAdapter.pasarguard}. Every failure is an AppError (apis.md §3 mapping). */
+export interface PasarGuardFacet {
+  /** Info, core state, system and backend stats; records a chart sample (kept ≤ 10 min). */
+  overview(signal?: AbortSignal): Promise<PgOverview>
+  /** Checks the draft (Xray: JSON with inbounds), starts the backend, remembers what was started. */
+  start(draft: PgStartDraft): Promise<PgInfo>
+  /** Stops the backend; already without a backend counts as done. */
+  stop(): Promise<void>
+  /** Inbound and outbound counters with rates (per-table errors, e.g. WireGuard inbounds). */
+  traffic(): Promise<PgTraffic>
+  latency(): Promise<PgLatency[]>
+  /** Online count and IPs of each user (a user the node does not know: online null + error). */
+  online(emails: string[]): Promise<PgOnline[]>
+  /** Adds, updates or (no inbounds) removes one user, live. */
+  syncUser(user: PgUser): Promise<void>
+  /** Replaces the node's whole user set (`replace` = SyncUsers, `chunked` = SyncUsersChunked). */
+  syncUsers(
+    users: PgUser[],
+    opts: {
+      mode: PgSyncMode
+      chunkSize: number
+      onProgress?: (p: PgSyncProgressUpdate) => void
+      signal?: AbortSignal
+    },
+  ): Promise<PgSyncResult>
 }
 
 /** See {@link ServerAdapter.hy2scaleMaintenance}. */

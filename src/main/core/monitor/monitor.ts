@@ -74,6 +74,8 @@ export class Monitor {
       if (old.timer) clearTimeout(old.timer)
       old.timer = null
       old.generation++
+      // Its connections too (a gRPC channel built from the old settings).
+      if (old.adapter !== adapter) old.adapter.close?.()
     }
     const sameTarget = old && old.config.url === config.url && old.config.kind === config.kind
     const entry: Entry = {
@@ -98,6 +100,12 @@ export class Monitor {
     if (e.timer) clearTimeout(e.timer)
     e.generation++
     this.entries.delete(id)
+    e.adapter.close?.()
+  }
+
+  /** Releases every adapter's connections (the core is stopping). */
+  closeAdapters(): void {
+    for (const e of this.entries.values()) e.adapter.close?.()
   }
 
   start(): void {

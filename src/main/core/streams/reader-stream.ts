@@ -15,6 +15,8 @@ export interface ReaderStreamSpecOptions {
   replay?: number
   /** See {@link StreamSpec.coalesce}; default false. */
   coalesce?: boolean
+  /** See {@link StreamSpec.maxQueue}. */
+  maxQueue?: number
 }
 
 /**
@@ -39,6 +41,7 @@ export function readerStreamSpec<F>(
   return {
     replay: opts.replay,
     coalesce: opts.coalesce,
+    maxQueue: opts.maxQueue,
     open(sink) {
       return openStream({
         ...reader,

@@ -37,6 +37,11 @@ export interface StreamSpec<F> {
    * superseded, not counted as dropped). Default false.
    */
   coalesce?: boolean
+  /**
+   * Default queue cap of this stream's subscribers (frames), when `subscribe` gives none: high
+   * for fast log streams (thousands of lines per second), else the hub's default.
+   */
+  maxQueue?: number
 }
 
 /** What a subscriber receives, at most every `batchIntervalMs`. */
@@ -285,7 +290,7 @@ export function createStreamHub(opts: StreamHubOptions = {}): StreamHub {
       const sub: Subscriber = {
         // The entry holds frames of the type its spec produces; the key ties them to F.
         listener: listener as unknown as (batch: StreamBatch<unknown>) => void,
-        maxQueue: Math.max(1, subOpts.maxQueue ?? defaultMaxQueue),
+        maxQueue: Math.max(1, subOpts.maxQueue ?? spec.maxQueue ?? defaultMaxQueue),
         queue: [],
         dropped: 0,
         stateDirty: false,

@@ -269,6 +269,22 @@ export const api = {
         call('hy2scale.graphLayout.save', { serverId, positions }),
     },
   },
+  /** PasarGuard node (apis.md §3): backend control, stats, user sync. */
+  pasarguard: {
+    overview: (serverId: string) => call('pasarguard.overview', { serverId }),
+    /** Starts the backend; a running one is stopped first by the node. The draft may hold keys. */
+    start: (serverId: string, draft: MethodInput<'pasarguard.start'>['draft']) =>
+      call('pasarguard.start', { serverId, draft }),
+    stop: (serverId: string) => call('pasarguard.stop', { serverId }),
+    traffic: (serverId: string) => call('pasarguard.traffic', { serverId }),
+    latency: (serverId: string) => call('pasarguard.latency', { serverId }),
+    online: (serverId: string, emails: string[]) => call('pasarguard.online', { serverId, emails }),
+    /** Adds or updates one user live; no inbounds removes it. */
+    syncUser: (serverId: string, user: MethodInput<'pasarguard.syncUser'>['user']) =>
+      call('pasarguard.syncUser', { serverId, user }),
+    /** Replaces the whole user set; progress comes as `pasarguard.syncProgress` events. */
+    syncUsers: (input: MethodInput<'pasarguard.syncUsers'>) => call('pasarguard.syncUsers', input),
+  },
   live: {
     watch: (serverId: string) => call('live.watch', { serverId }),
     unwatch: (serverId: string) => call('live.unwatch', { serverId }),

@@ -1,5 +1,8 @@
+import tlsEnUS from './parts/tls.en-US'
 import hy2netEnUS from './parts/hy2net.en-US'
 import hy2maintEnUS from './parts/hy2maint.en-US'
+import pasarguardEnUS from './parts/pasarguard.en-US'
+import logsEnUS from './parts/logs.en-US'
 
 /**
  * English messages: the schema every other locale must satisfy (`MessageSchema`).
@@ -142,6 +145,12 @@ const enUS = {
     secretNotStored: 'No secret is stored for this server.',
     secretUnknown: 'Cannot tell whether a secret is stored: the keychain is unreachable.',
     removeSecret: 'Remove the stored secret',
+    httpsOnly: 'This kind of server always speaks TLS: use an https:// address.',
+    secretNotUuid:
+      'The API key is a UUID (API_KEY in the node’s .env, e.g. 123e4567-e89b-12d3-a456-426614174000).',
+    caPemInvalid: 'Paste a PEM certificate (-----BEGIN CERTIFICATE-----).',
+    fingerprintMissing: 'Enter the fingerprint, or fetch the certificate and trust it.',
+    fingerprintInvalid: 'A SHA-256 fingerprint has 32 hex bytes (AB:CD:… ).',
     secretHidden: 'Secrets are kept in the system keychain and are never shown again.',
     clearOnRead: 'Clear counters on read',
     clearOnReadWarning:
@@ -171,6 +180,22 @@ const enUS = {
       secret:
         'Password: the web UI admin password (default admin). NodeDeck sends only its SHA-256 hash to log in and keeps it in the system keychain.',
       disabled: 'If the page does not load, check ui_listen in the node’s config and the firewall.',
+    },
+    pasarguard: {
+      summary:
+        'PasarGuard nodes run an Xray or WireGuard core for a PasarGuard panel. NodeDeck reads their base info and stats, starts and stops the core, syncs users and follows the live log.',
+      url: 'URL: https://IP:SERVICE_PORT (default 62050). Nodes always speak TLS, usually with a self-signed certificate: trust it below.',
+      secret:
+        'API key: API_KEY from the node’s .env (a UUID). NodeDeck sends it as the x-api-key header and keeps it in the system keychain.',
+      disabled:
+        'If the node does not answer, check SERVICE_PORT, NODE_HOST and the firewall; the node needs its SSL_CERT_FILE and SSL_KEY_FILE.',
+      options: {
+        transport: {
+          label: 'Protocol',
+          help: 'SERVICE_PROTOCOL in the node’s .env: gRPC is the node’s default; REST only when it is set to rest. The node speaks one of them.',
+          choices: { grpc: 'gRPC', rest: 'REST' },
+        },
+      },
     },
   },
   remove: {
@@ -544,6 +569,9 @@ const enUS = {
   },
   hy2net: hy2netEnUS,
   hy2maint: hy2maintEnUS,
+  pasarguard: pasarguardEnUS,
+  logs: logsEnUS,
+  tls: tlsEnUS,
   errors: {
     codes: {
       network: 'Network error',

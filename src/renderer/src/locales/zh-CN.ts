@@ -1,6 +1,9 @@
+import tlsZhCN from './parts/tls.zh-CN'
 import type { MessageSchema } from './en-US'
 import hy2netZhCN from './parts/hy2net.zh-CN'
 import hy2maintZhCN from './parts/hy2maint.zh-CN'
+import pasarguardZhCN from './parts/pasarguard.zh-CN'
+import logsZhCN from './parts/logs.zh-CN'
 
 /** 简体中文。类型为 en-US 的 schema：缺少或多出的键都是类型错误。 */
 const zhCN: MessageSchema = {
@@ -136,6 +139,11 @@ const zhCN: MessageSchema = {
     secretNotStored: '此服务器未保存密钥。',
     secretUnknown: '无法确定是否已保存密钥：系统钥匙串不可用。',
     removeSecret: '删除已保存的密钥',
+    httpsOnly: '此类服务器始终使用 TLS：请使用 https:// 地址。',
+    secretNotUuid: 'API 密钥是一个 UUID（节点 .env 中的 API_KEY，例如 123e4567-e89b-12d3-a456-426614174000）。',
+    caPemInvalid: '请粘贴 PEM 格式的证书（-----BEGIN CERTIFICATE-----）。',
+    fingerprintMissing: '请输入指纹，或获取证书后选择信任。',
+    fingerprintInvalid: 'SHA-256 指纹由 32 个十六进制字节组成（AB:CD:…）。',
     secretHidden: '密钥保存在系统钥匙串中，保存后不会再显示。',
     clearOnRead: '读取后清零计数',
     clearOnReadWarning:
@@ -164,6 +172,22 @@ const zhCN: MessageSchema = {
       secret:
         '密码：网页界面的管理员密码（默认 admin）。NodeDeck 登录时只发送其 SHA-256 哈希，并将密码保存在系统钥匙串中。',
       disabled: '如果页面无法打开，请检查节点配置中的 ui_listen 和防火墙。',
+    },
+    pasarguard: {
+      summary:
+        'PasarGuard 节点为 PasarGuard 面板运行 Xray 或 WireGuard 内核。NodeDeck 读取其基本信息与统计，启动和停止内核，同步用户并实时查看日志。',
+      url: 'URL：https://IP:SERVICE_PORT（默认 62050）。节点始终使用 TLS，通常为自签名证书：请在下方设置信任。',
+      secret:
+        'API 密钥：节点 .env 中的 API_KEY（一个 UUID）。NodeDeck 以 x-api-key 请求头发送，并将其保存在系统钥匙串中。',
+      disabled:
+        '如果节点无响应，请检查 SERVICE_PORT、NODE_HOST 和防火墙；节点需要 SSL_CERT_FILE 和 SSL_KEY_FILE。',
+      options: {
+        transport: {
+          label: '协议',
+          help: '节点 .env 中的 SERVICE_PROTOCOL：gRPC 为节点默认值；仅当设置为 rest 时才使用 REST。节点只会使用其中一种。',
+          choices: { grpc: 'gRPC', rest: 'REST' },
+        },
+      },
     },
   },
   remove: {
@@ -525,6 +549,9 @@ const zhCN: MessageSchema = {
   },
   hy2net: hy2netZhCN,
   hy2maint: hy2maintZhCN,
+  pasarguard: pasarguardZhCN,
+  logs: logsZhCN,
+  tls: tlsZhCN,
   errors: {
     codes: {
       network: '网络错误',

@@ -13,4 +13,5 @@ export enum SetupStoreId {
   Hy2Scale = 'hy2scale',
   Hy2Maintenance = 'hy2-maintenance',
   Hy2Network = 'hy2-network',
+  PasarGuard = 'pasarguard',
 }

@@ -1,4 +1,5 @@
 import { Agent, buildConnector, errors as undiciErrors, request, type Dispatcher } from 'undici'
+import { Readable } from 'node:stream'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import type { AppError } from '../../../../shared/contract'
 import { AppErrorException, appError } from '../../../../shared/contract'
@@ -14,7 +15,13 @@ export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD'
   url: URL | string
   headers?: Record<string, string>
-  body?: string | Uint8Array
+  /** A buffer, or an async iterable streamed as it is pulled (large uploads). */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>
+  /**
+   * Keep the connection for the next request even though this one is a GET with a body
+   * (PasarGuard's REST API, apis.md §3): undici closes such a connection by default (`reset`).
+   */
+  reuseConnection?: boolean
   /** Total deadline (ms). A server that drips one byte a second still times out. */
   timeoutMs?: number
   maxBytes?: number
@@ -92,6 +99,7 @@ function pinningConnector(fingerprint: string, timeoutMs: number): buildConnecto
           Object.assign(new Error('certificate fingerprint mismatch'), {
             code: 'ERR_NODEDECK_PIN_MISMATCH',
             fingerprint: got,
+            expected: want,
           }),
           null,
         )
@@ -156,9 +164,13 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         const res = await request(url, {
           method: req.method,
           headers: { 'user-agent': userAgent, ...req.headers },
-          body: req.body,
+          body:
+            req.body === undefined || typeof req.body === 'string' || req.body instanceof Uint8Array
+              ? req.body
+              : Readable.from(req.body, { objectMode: false }),
           signal,
           dispatcher: agentFor(req.tls),
+          ...(req.reuseConnection ? { reset: false } : {}),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         })
@@ -255,7 +267,12 @@ const TLS_CODES =
 
 /** Maps undici / Node socket errors to an AppError a person can act on. */
 export function mapNetworkError(err: unknown, ctx: ErrorContext): AppError {
-  const e = err as { code?: string; cause?: { code?: string }; fingerprint?: string }
+  const e = err as {
+    code?: string
+    cause?: { code?: string }
+    fingerprint?: string
+    expected?: string
+  }
   const code = e.code ?? e.cause?.code ?? ''
   const host = ctx.url.host
   const base = { serverId: ctx.serverId, params: { code } }
@@ -271,8 +288,11 @@ export function mapNetworkError(err: unknown, ctx: ErrorContext): AppError {
   if (code === 'ERR_NODEDECK_PIN_MISMATCH') {
     return appError(
       'tls',
-      `The certificate of ${host} does not match the pinned fingerprint (it presented ${e.fingerprint ?? 'another'}). Nothing was sent. If the server's certificate was replaced on purpose, update the fingerprint in the server's settings.`,
-      { serverId: ctx.serverId, params: { code, fingerprint: e.fingerprint ?? null } },
+      `The certificate of ${host} does not match the pinned fingerprint (${e.expected ? `expected ${e.expected}, ` : ''}it presented ${e.fingerprint ?? 'another'}). Nothing was sent. If the server's certificate was replaced on purpose, update the fingerprint in the server's settings.`,
+      {
+        serverId: ctx.serverId,
+        params: { code, fingerprint: e.fingerprint ?? null, expected: e.expected ?? null },
+      },
     )
   }
   if (TLS_CODES.test(code)) {

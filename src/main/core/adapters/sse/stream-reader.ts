@@ -104,6 +104,12 @@ export interface StreamReaderOptions {
    * endpoint is down) is retried with backoff.
    */
   onAuthError?(error: AppError): boolean | Promise<boolean>
+  /**
+   * Maps a non-2xx answer to the attempt's error (retried when `retryable`, else `failed`),
+   * for APIs whose statuses mean more than "try again" (PasarGuard: 503 = the core is stopped,
+   * 403 = wrong key). Null/undefined keeps the default handling. Gets the redacted body text.
+   */
+  mapHttpError?(status: number, bodyText: string): AppError | null | undefined
   /** Called for every frame, in order. */
   onFrame(frame: StreamFrame): void
   /** Called on every state change (also once, synchronously, with `connecting`). */
@@ -294,6 +300,8 @@ export function openStream(opts: StreamReaderOptions): StreamReader {
       if (status < 200 || status > 299) {
         const snippet = redactSecrets(await readSnippet(res.body), secrets)
         arm(null, 'connect')
+        const mapped = opts.mapHttpError?.(status, snippet)
+        if (mapped) return { kind: 'error', error: mapped, liveMs: 0 }
         if (status === 401) {
           return {
             kind: 'auth',

@@ -1,0 +1,63 @@
+/** The live log viewer (English; the schema of the zh-CN part). */
+const logsEnUS = {
+  tab: 'Logs',
+  region: 'Log lines of {name}',
+  toolbar: 'Log tools',
+  state: {
+    connecting: 'connecting',
+    live: 'live',
+    reconnecting: 'reconnecting',
+    reconnectingIn: 'reconnecting in {n} s',
+    failed: 'failed',
+  },
+  retry: 'Reconnect',
+  levelsLabel: 'Levels shown',
+  levels: {
+    debug: 'Debug',
+    info: 'Info',
+    warning: 'Warning',
+    error: 'Error',
+    access: 'Access',
+    other: 'Other',
+  },
+  search: 'Search lines',
+  regex: 'Regex',
+  regexHint: 'Treat the search as a regular expression (case-insensitive).',
+  invalidRegex: 'Invalid regular expression: {message}',
+  modeLabel: 'Search mode',
+  mode: {
+    filter: 'Only matching',
+    highlight: 'Highlight',
+  },
+  prevMatch: 'Previous match',
+  nextMatch: 'Next match',
+  pause: 'Pause',
+  resume: 'Resume',
+  clear: 'Clear',
+  saveAll: 'Save all',
+  saveMatching: 'Save matching',
+  saved: 'Saved {name}',
+  bufferLabel: 'Lines kept',
+  bufferOption: '{n} lines',
+  lines: 'No lines | {n} line | {n} lines',
+  matching: '{n} matching',
+  droppedCore: 'Dropped by NodeDeck: {n} (too slow)',
+  droppedCoreHint:
+    'Lines NodeDeck’s core dropped before they reached this window, because the window could not keep up.',
+  discarded: 'Older lines discarded: {n} (buffer full)',
+  discardedHint:
+    'The oldest lines were removed to keep at most {max} lines. Choose a larger “Lines kept” to keep more.',
+  newWhilePaused: '{n} new while paused',
+  jump: '{n} new line — jump to latest | {n} new lines — jump to latest',
+  empty: 'No log lines yet.',
+  emptyFiltered: 'No line matches the filter.',
+  selected: 'Selected line',
+  receivedAt: 'Received {time}',
+  copy: 'Copy line',
+  copied: 'Copied the line',
+  copyFailed: 'The clipboard is not available: select the text and copy it by hand.',
+  closeDetail: 'Close',
+}
+
+export type LogsMessages = typeof logsEnUS
+export default logsEnUS
