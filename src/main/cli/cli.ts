@@ -515,6 +515,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--sessions <n>', 'live sessions (devices) to open', (v) => Number(v), 0)
     .option('--simulate', 'simulated users and moving traffic instead')
     .option('--protocol <protocol>', 'PasarGuard SERVICE_PROTOCOL: grpc | rest', 'grpc')
+    .option('--log-rate <n>', 'PasarGuard: log lines per second once the core runs', Number, 0)
     .action(
       async (
         kind: string,
@@ -525,6 +526,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           sessions: number
           simulate?: boolean
           protocol: string
+          logRate: number
         },
       ) => {
         if (kind !== 'hysteria2' && kind !== 'hy2scale' && kind !== 'pasarguard') {

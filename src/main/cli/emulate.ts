@@ -10,6 +10,8 @@ export interface EmulateOptions {
   simulate: boolean
   /** PasarGuard only: SERVICE_PROTOCOL (default grpc, like the node). */
   protocol?: 'rest' | 'grpc'
+  /** PasarGuard only: log lines per second (benchmarks); 0 = the simulation's own pace. */
+  logRate?: number
 }
 
 /** A running emulator started by the CLI. */
@@ -44,6 +46,7 @@ export async function startEmulator(o: EmulateOptions): Promise<RunningEmulator>
     })
     // Without --simulate, --users N starts Xray with N users (as a panel's /start would).
     if (!o.simulate && o.users > 0) await emu.control.start(simBackend(o.users))
+    if (o.logRate) emu.control.setLogRate(o.logRate)
     return {
       url: emu.url,
       fingerprintSha256: emu.fingerprintSha256,

@@ -1,5 +1,6 @@
 import { once } from 'node:events'
-import { createSecureContext, type PeerCertificate } from 'node:tls'
+import { isIP } from 'node:net'
+import { checkServerIdentity, createSecureContext, type PeerCertificate } from 'node:tls'
 import * as grpc from '@grpc/grpc-js'
 import type { AppError } from '../../../../shared/contract'
 import { AppErrorException, appError, toAppError } from '../../../../shared/contract'
@@ -36,6 +37,12 @@ import {
 } from './transport'
 
 /** Channel options: the node's 64 MiB limit both ways, no transparent retries. */
+/**
+ * The TLS server name sent when the node is addressed by IP (SNI cannot carry an IP). Go's
+ * server ignores it; certificate checks use the real address or the pin.
+ */
+const SNI_FOR_IP = 'localhost'
+
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': PG_GRPC_MAX_MESSAGE,
   'grpc.max_send_message_length': PG_GRPC_MAX_MESSAGE,
@@ -64,6 +71,9 @@ export function createGrpcTransport(cfg: PgTransportConfig): NodeTransport {
   const { host, port } = hostPortOf(cfg.url)
   const hostPort = cfg.url.host
   const target = `${host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host}:${port}`
+  const bareHost = host.replace(/^\[|\]$/g, '')
+  /** The node's IP when it is addressed by one (then SNI carries {@link SNI_FOR_IP}). */
+  const ipHost = isIP(bareHost) ? bareHost : null
   const pin = cfg.tls?.fingerprintSha256
   const caPem = cfg.tls?.caPem
   let client: grpc.Client | null = null
@@ -118,8 +128,17 @@ export function createGrpcTransport(cfg: PgTransportConfig): NodeTransport {
         },
       })
     }
-    if (caPem) return grpc.credentials.createSsl(Buffer.from(caPem, 'utf8'))
-    return grpc.credentials.createSsl()
+    // Host names are checked by grpc-js itself. For an IP address the channel sends a name as
+    // SNI instead (Node refuses IPs there, RFC 6066, with a deprecation warning), so the check
+    // against the real IP is done here — hostname checking stays on, as in the official client.
+    const verify = ipHost
+      ? {
+          checkServerIdentity: (_h: string, cert: PeerCertificate) =>
+            checkServerIdentity(ipHost, cert),
+        }
+      : undefined
+    if (caPem) return grpc.credentials.createSsl(Buffer.from(caPem, 'utf8'), null, null, verify)
+    return grpc.credentials.createSsl(null, null, null, verify)
   }
 
   function channel(): Promise<grpc.Client> {
@@ -139,7 +158,13 @@ export function createGrpcTransport(cfg: PgTransportConfig): NodeTransport {
       const gen = generation
       opening = credentials()
         .then((creds) => {
-          const c = new grpc.Client(target, creds, CHANNEL_OPTIONS)
+          const c = new grpc.Client(
+            target,
+            creds,
+            ipHost
+              ? { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': SNI_FOR_IP }
+              : CHANNEL_OPTIONS,
+          )
           if (gen !== generation) {
             c.close()
             throw new AppErrorException(
