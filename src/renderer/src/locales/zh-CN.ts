@@ -140,7 +140,8 @@ const zhCN: MessageSchema = {
     secretUnknown: '无法确定是否已保存密钥：系统钥匙串不可用。',
     removeSecret: '删除已保存的密钥',
     httpsOnly: '此类服务器始终使用 TLS：请使用 https:// 地址。',
-    secretNotUuid: 'API 密钥是一个 UUID（节点 .env 中的 API_KEY，例如 123e4567-e89b-12d3-a456-426614174000）。',
+    secretNotUuid:
+      'API 密钥是一个 UUID（节点 .env 中的 API_KEY，例如 123e4567-e89b-12d3-a456-426614174000）。',
     caPemInvalid: '请粘贴 PEM 格式的证书（-----BEGIN CERTIFICATE-----）。',
     fingerprintMissing: '请输入指纹，或获取证书后选择信任。',
     fingerprintInvalid: 'SHA-256 指纹由 32 个十六进制字节组成（AB:CD:…）。',

@@ -150,7 +150,11 @@ export const PgStartDraftSchema = z.object({
   /** Xray: JSON text (checked before sending); WireGuard: the node's config text. */
   config: z.string().max(8 * 1024 * 1024),
   /** 0 = off; else the node stops its core when no 2xx request came for this many seconds. */
-  keepAliveSec: z.number().int().min(0).max(7 * 86400),
+  keepAliveSec: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86400),
   excludeInbounds: z.array(z.string().min(1).max(256)).max(1000).default([]),
   users: z.array(PgUserSchema).max(PG_MAX_SYNC_USERS).default([]),
 })

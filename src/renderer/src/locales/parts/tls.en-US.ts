@@ -9,7 +9,8 @@ const tlsEnUS = {
     ca: 'CA certificate',
     pin: 'Pinned fingerprint',
   },
-  caHelp: 'The PEM of the CA that signed the server’s certificate (or the self-signed certificate itself). The host name must match its names.',
+  caHelp:
+    'The PEM of the CA that signed the server’s certificate (or the self-signed certificate itself). The host name must match its names.',
   caTooLarge: 'That file is larger than 64 KB: it is not a certificate.',
   loadFile: 'Load file…',
   pinHelp:
