@@ -282,7 +282,7 @@ const pasarguardEnUS = {
   },
   sync: {
     title: 'The whole user set',
-    help: 'Replaces every user on the node with this set: users not in it are removed.',
+    help: 'Sends a whole set of users. Replace makes them the node’s only users (users not in it are removed). Chunked streams them; node v0.5.2 applies up to 100 users as live updates — users not in the set are then left as they are — and replaces the whole set when there are more.',
     fromFile: 'From a JSON file',
     fromList: 'From the list ({n})',
     fileHelp:
@@ -301,7 +301,8 @@ const pasarguardEnUS = {
       'With {n} users the node restarts its core after the sync: every user is disconnected for a moment.',
     run: 'Sync {n} users… | Sync {n} user… | Sync {n} users…',
     confirmTitle: 'Replace every user on {server}?',
-    confirmBody: 'The node’s users become these {n}; every other user is removed.',
+    confirmBody:
+      'Replace, or chunked with more than 100 users: the node’s users become these {n} and every other user is removed. Chunked with up to 100: these {n} are added or updated live.',
     confirmRestart: 'The node restarts its core.',
     confirmOk: 'Sync users',
     progress: '{sent} of {total} users · chunk {chunk} of {chunks}',
