@@ -11,6 +11,7 @@ import {
   toLatency,
   toPbUser,
   toSystemStats,
+  isUnsampledSystemStats,
   type StatPair,
 } from './map'
 
@@ -53,6 +54,20 @@ describe('PasarGuard wire → domain', () => {
       uptime: '0',
     })
     expect(s).toMatchObject({ memTotal: 16e9, memUsed: null, cpuCores: 4, uptimeSec: null })
+  })
+
+  it('system stats before the node’s first sample (all zeros) count as not sampled', () => {
+    const zero = {
+      mem_total: '0',
+      mem_used: '0',
+      cpu_cores: '0',
+      cpu_usage: 0,
+      incoming_bandwidth_speed: '0',
+      outgoing_bandwidth_speed: '0',
+      uptime: '0',
+    }
+    expect(isUnsampledSystemStats(zero)).toBe(true)
+    expect(isUnsampledSystemStats({ ...zero, mem_total: '8000000000' })).toBe(false)
   })
 
   it('latency and online IPs: unix seconds → epoch ms, 0 = never', () => {

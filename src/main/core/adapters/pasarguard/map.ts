@@ -56,6 +56,15 @@ export function toInfo(pb: PbBaseInfoResponse): PgInfo {
   }
 }
 
+/**
+ * The node samples system stats every 1.5 s after /start and answers all zeros before its first
+ * sample (apis.md §3). A machine has memory: `mem_total` 0 means "not sampled yet", which
+ * NodeDeck shows as unknown — never as 0 % CPU and 0 B/s.
+ */
+export function isUnsampledSystemStats(pb: PbSystemStatsResponse): boolean {
+  return int64(pb.mem_total) === 0n
+}
+
 /** `SystemStatsResponse`; uptime 0 = a node older than the field (not sent). */
 export function toSystemStats(pb: PbSystemStatsResponse): PgSystemStats {
   const uptime = int64(pb.uptime)

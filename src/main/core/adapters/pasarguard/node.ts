@@ -30,6 +30,7 @@ import {
   toPbUser,
   toSample,
   toSystemStats,
+  isUnsampledSystemStats,
   int64,
   pairsToCounters,
   safeNumber,
@@ -271,8 +272,10 @@ export async function createPgNode(
           t.unary('GetBackendStats', {}, { signal }),
         ])
         if (sys.status === 'fulfilled') {
-          system = toSystemStats(sys.value)
-          record(toSample(at, system))
+          if (!isUnsampledSystemStats(sys.value)) {
+            system = toSystemStats(sys.value)
+            record(toSample(at, system))
+          }
         } else {
           const e = toAppError(sys.reason, server.id)
           if (!noteDown(e)) errors.push(e)
