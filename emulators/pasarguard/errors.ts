@@ -9,28 +9,11 @@
  *   `rpc error: code = <Name> desc = <message>`; the HTTP code comes from `GrpcCodeToHTTP`
  *   (stats routes) or is fixed per route.
  */
+import { GRPC } from '../../src/main/core/adapters/pasarguard/grpc-status'
 import { goQuoteChar, goReadJsonValue, goDecodeUtf8 } from '../common/http-util'
 
-/** gRPC status codes. */
-export const GRPC = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const
+/** gRPC status codes (shared with the adapter). */
+export { GRPC }
 
 /** grpc-go `codes.Code.String()`. */
 export const GO_CODE_NAMES = [

@@ -170,4 +170,21 @@ describe('PasarGuard node in Chromium', () => {
       .toContain('41')
     await snap('pg-05-traffic')
   })
+
+  it('shows the demo fleet’s running node: live charts and the unfiltered log, level-coloured', async () => {
+    await page.getByTestId('sidebar-server-Istanbul-PG').click()
+    await expect
+      .poll(() => page.getByTestId('pg-core-state').innerText(), { timeout: 15_000 })
+      .toMatch(/running/i)
+    await expect.poll(() => page.getByTestId('pg-charts-empty').count()).toBe(0)
+    await snap('pg-06-demo-overview')
+    await page.getByTestId('pg-tab-logs').click()
+    await expect
+      .poll(
+        async () => Number((await page.getByTestId('log-count').innerText()).replace(/\D/g, '')),
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(20)
+    await snap('pg-07-demo-logs')
+  })
 })

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises'
 import {
   AppErrorException,
   appError,
-  PgUserSchema,
   type EventName,
   type EventPayload,
   type MethodInput,
@@ -13,6 +12,7 @@ import {
   type ServerConfig,
   type TlsCertInfo,
 } from '../../shared/contract'
+import { parseUsers } from '../../shared/pasarguard-users'
 import type { Core } from '../core/create-core'
 
 type Caller = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>
@@ -42,61 +42,39 @@ async function readText(path: string, what: string): Promise<string> {
 
 /**
  * Reads users for a sync from a JSON file: `[...]` or `{ "users": [...] }`, snake_case or
- * camelCase keys (`public_key`/`publicKey`, `peer_ips`/`peerIps`). Every user is checked; the
- * first problems are listed and nothing is sent when any user is invalid.
+ * camelCase keys (`public_key`/`publicKey`, `peer_ips`/`peerIps`). Every user is checked (a
+ * repeated email is refused too); the first problems are listed and nothing is sent when any
+ * user is invalid.
  */
 export function parseUsersJson(text: string, source: string): PgUser[] {
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch (err) {
-    throw new AppErrorException(
-      appError('invalid_input', `${source} is not JSON: ${(err as Error).message}.`),
-    )
+  const r = parseUsers(text)
+  if (!r.ok) {
+    const e = r.error
+    const message =
+      e.kind === 'json'
+        ? `${source} is not JSON (line ${e.error.line}, column ${e.error.column}).`
+        : e.kind === 'shape'
+          ? `${source}: expected a JSON array of users or { "users": [...] }.`
+          : `${source} holds ${e.count} users; at most ${e.max} can be synced at once. Nothing was sent.`
+    throw new AppErrorException(appError('invalid_input', message))
   }
-  const list = Array.isArray(data)
-    ? data
-    : data && typeof data === 'object' && Array.isArray((data as { users?: unknown }).users)
-      ? (data as { users: unknown[] }).users
-      : null
-  if (!list) {
-    throw new AppErrorException(
-      appError('invalid_input', `${source}: expected a JSON array of users or { "users": [...] }.`),
-    )
-  }
-  const users: PgUser[] = []
-  const problems: string[] = []
-  list.forEach((raw, i) => {
-    const r = PgUserSchema.safeParse(camelize(raw))
-    if (r.success) users.push(r.data)
-    else if (problems.length < 5) {
-      const issue = r.error.issues[0]
-      problems.push(`#${i + 1}: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'}`)
-    } else problems.push('')
-  })
-  if (problems.length > 0) {
+  const { total, users, invalid, invalidCount } = r.users
+  if (invalidCount > 0) {
+    const shown = invalid
+      .map((p) =>
+        p.message === 'duplicate'
+          ? `#${p.index}: duplicate email ${p.email}`
+          : `#${p.index}: ${p.message}`,
+      )
+      .join('; ')
     throw new AppErrorException(
       appError(
         'invalid_input',
-        `${source}: ${problems.length} of ${list.length} users are invalid (${problems.filter(Boolean).join('; ')}). Nothing was sent.`,
+        `${source}: ${invalidCount} of ${total} users are invalid (${shown}). Nothing was sent.`,
       ),
     )
   }
   return users
-}
-
-/** snake_case keys → camelCase, recursively (the node's JSON uses snake_case). */
-function camelize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(camelize)
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>).map(([k, x]) => [
-        k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()),
-        camelize(x),
-      ]),
-    )
-  }
-  return v
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AppError, PgTransport } from '../../../../shared/contract'
 import { appError } from '../../../../shared/contract'
+import { GRPC } from './grpc-status'
 
 /**
  * How a PasarGuard node's refusals become AppErrors (apis.md §3), for both transports. Every
@@ -21,26 +22,8 @@ export type PgTransportHint = 'speaks_grpc' | 'speaks_rest'
 /** Why the node refused the API key. */
 export type PgAuthReason = 'missing_key' | 'key_not_uuid' | 'key_mismatch'
 
-/** gRPC status codes (grpc-js `status`), kept here so this module loads without grpc-js. */
-export const GRPC = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const
+/** gRPC status codes (grpc-js `status`): see grpc-status.ts (loads without grpc-js). */
+export { GRPC }
 
 const GRPC_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(GRPC).map(([name, code]) => [code, name]),

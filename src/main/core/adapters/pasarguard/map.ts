@@ -10,6 +10,7 @@ import type {
   PgUser,
 } from '../../../../shared/contract'
 import { AppErrorException, appError } from '../../../../shared/contract'
+import { checkXrayConfig } from '../../../../shared/xray-config'
 import { TrafficTracker } from '../../monitor/traffic-tracker'
 import type {
   Int64String,
@@ -202,38 +203,26 @@ export function toPbUser(u: PgUser): PbUser {
  * Checks an Xray config before it is sent: JSON, an object, with an `inbounds` array. The error
  * gives the parse position (line and column) but never the config's text (it holds keys).
  */
-export function checkXrayConfig(text: string): void {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err) {
-    // V8 names the position only for some errors; the scanner finds it for all.
-    const m = /position (\d+)/.exec(err instanceof Error ? err.message : '')
-    const pos = m ? Number(m[1]) : jsonErrorOffset(text)
-    const where = pos === null ? null : lineColumn(text, pos)
-    throw new AppErrorException(
-      appError(
-        'invalid_input',
-        `The Xray config is not valid JSON${where ? ` (line ${where.line}, column ${where.column})` : ''}. Fix it and start again; nothing was sent to the node.`,
-        {
-          params: {
-            field: 'config',
-            position: pos,
-            line: where?.line ?? null,
-            column: where?.column ?? null,
-          },
-        },
-      ),
-    )
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+export function assertXrayConfig(text: string): void {
+  const check = checkXrayConfig(text)
+  if (!check.ok && check.error.reason === 'notObject') {
     throw new AppErrorException(
       appError('invalid_input', 'The Xray config must be a JSON object ({ … }).', {
         params: { field: 'config' },
       }),
     )
   }
-  if (!Array.isArray((parsed as { inbounds?: unknown }).inbounds)) {
+  if (!check.ok) {
+    const { offset, line, column } = check.error
+    throw new AppErrorException(
+      appError(
+        'invalid_input',
+        `The Xray config is not valid JSON (line ${line}, column ${column}). Fix it and start again; nothing was sent to the node.`,
+        { params: { field: 'config', position: offset, line, column } },
+      ),
+    )
+  }
+  if (!Array.isArray(check.value.inbounds)) {
     throw new AppErrorException(
       appError(
         'invalid_input',
@@ -242,129 +231,6 @@ export function checkXrayConfig(text: string): void {
       ),
     )
   }
-}
-
-/**
- * Offset of the first JSON syntax error in `text` (RFC 8259), or null when it finds none (or the
- * nesting is too deep to scan).
- */
-export function jsonErrorOffset(text: string): number | null {
-  let i = 0
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++
-  }
-  const fail = (): never => {
-    throw new JsonScanError(i)
-  }
-  const str = () => {
-    i++
-    for (;;) {
-      const c = text[i]
-      if (c === undefined) fail()
-      if (c === '"') {
-        i++
-        return
-      }
-      if (c === '\\') {
-        i++
-        const e = text[i]
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail()
-          i += 5
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++
-        else fail()
-      } else if ((c as string).charCodeAt(0) < 0x20) fail()
-      else i++
-    }
-  }
-  const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y
-  const value = (): void => {
-    ws()
-    const c = text[i]
-    if (c === '{') {
-      i++
-      ws()
-      if (text[i] === '}') {
-        i++
-        return
-      }
-      for (;;) {
-        ws()
-        if (text[i] !== '"') fail()
-        str()
-        ws()
-        if (text[i] !== ':') fail()
-        i++
-        value()
-        ws()
-        if (text[i] === ',') {
-          i++
-          continue
-        }
-        if (text[i] === '}') {
-          i++
-          return
-        }
-        fail()
-      }
-    }
-    if (c === '[') {
-      i++
-      ws()
-      if (text[i] === ']') {
-        i++
-        return
-      }
-      for (;;) {
-        value()
-        ws()
-        if (text[i] === ',') {
-          i++
-          continue
-        }
-        if (text[i] === ']') {
-          i++
-          return
-        }
-        fail()
-      }
-    }
-    if (c === '"') return str()
-    for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, i)) {
-        i += word.length
-        return
-      }
-    }
-    NUMBER.lastIndex = i
-    const m = NUMBER.exec(text)
-    if (m && m[0].length > 0 && m[0] !== '-') {
-      i += m[0].length
-      return
-    }
-    fail()
-  }
-  try {
-    value()
-    ws()
-    if (i < text.length) fail()
-    return null
-  } catch (err) {
-    return err instanceof JsonScanError ? err.offset : null
-  }
-}
-
-class JsonScanError extends Error {
-  constructor(readonly offset: number) {
-    super('json')
-  }
-}
-
-/** 1-based line and column of a character offset. */
-export function lineColumn(text: string, pos: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, Math.min(pos, text.length)))
-  const lines = before.split('\n')
-  return { line: lines.length, column: (lines[lines.length - 1] ?? '').length + 1 }
 }
 
 /**

@@ -21,7 +21,7 @@ import type {
 import { coreDownError, coreDownOf, type PgErrorContext } from './errors'
 import {
   PgTrafficTableTracker,
-  checkXrayConfig,
+  assertXrayConfig,
   statPairs,
   toBackendStats,
   toInfo,
@@ -308,7 +308,7 @@ export async function createPgNode(
     async start(draft) {
       if (draft.type === 'xray') {
         try {
-          checkXrayConfig(draft.config)
+          assertXrayConfig(draft.config)
         } catch (err) {
           throw new AppErrorException(toAppError(err, server.id))
         }
