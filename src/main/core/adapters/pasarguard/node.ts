@@ -190,6 +190,16 @@ export async function createPgNode(
     if (!info.started) return { latencyMs, partial: await coreDown(signal) }
     const clear = options.clearOnRead && !opts?.readOnly
     const at = Date.now()
+    // A system sample per poll (best effort, alongside the counters) so the overview charts
+    // show the time before anyone opened them; a failure here is the overview's to report.
+    if (!opts?.readOnly) {
+      void t
+        .unary('GetSystemStats', {}, { signal })
+        .then((sys) => {
+          if (!isUnsampledSystemStats(sys)) record(toSample(Date.now(), toSystemStats(sys)))
+        })
+        .catch(() => undefined)
+    }
     let pairs
     try {
       const r = await t.unary(

@@ -103,7 +103,7 @@ const pasarguardEnUS = {
     bandwidth: 'Bandwidth',
     incoming: 'Incoming',
     outgoing: 'Outgoing',
-    empty: 'No samples yet: the charts fill in while this tab is open.',
+    empty: 'Collecting samples: the charts fill in with every poll of this node.',
   },
   json: {
     invalid: 'Not valid JSON',

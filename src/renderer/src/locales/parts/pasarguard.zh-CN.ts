@@ -100,7 +100,7 @@ const pasarguardZhCN: PasarGuardMessages = {
     bandwidth: '带宽',
     incoming: '入站',
     outgoing: '出站',
-    empty: '还没有采样：打开此页期间图表会逐渐填充。',
+    empty: '正在采样：每次轮询此节点时图表都会更新。',
   },
   json: {
     invalid: '不是有效的 JSON',

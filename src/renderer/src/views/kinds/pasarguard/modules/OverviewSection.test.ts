@@ -156,4 +156,15 @@ describe('OverviewSection', () => {
     expect(w.find('[data-testid="pg-chart-cpu"]').exists()).toBe(true)
     expect(w.find('[data-testid="pg-chart-bandwidth"]').exists()).toBe(true)
   })
+
+  it('waits for a second sample before drawing (one point is no line)', async () => {
+    client.handle('pasarguard.overview', () =>
+      pgOverview({
+        history: [{ at: 1, cpuUsage: 5, memUsed: 1, incomingBps: 1, outgoingBps: 1 }],
+      }),
+    )
+    const w = await mountPg(OverviewSection, pinia, { serverId: 's1' })
+    expect(w.find('[data-testid="pg-charts-empty"]').exists()).toBe(true)
+    expect(w.find('[data-testid="pg-chart-cpu"]').exists()).toBe(false)
+  })
 })
