@@ -34,6 +34,7 @@ import {
   type UntypedHandleCall,
   type sendUnaryData,
 } from '@grpc/grpc-js'
+import type { Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import {
@@ -499,6 +500,12 @@ export async function startGrpcServer(
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure())
 
   const tlsServer = createTlsServer({ key: ctx.keyPem, cert: ctx.certPem, ALPNProtocols: ['h2'] })
+  // Raw sockets still in their handshake are not 'secureConnection's yet: close() must end them too.
+  const raw = new Set<Socket>()
+  tlsServer.on('connection', (sock: Socket) => {
+    raw.add(sock)
+    sock.once('close', () => raw.delete(sock))
+  })
   tlsServer.on('secureConnection', (sock: TLSSocket) => {
     ctx.onHandshake()
     const key = `${sock.remoteAddress}:${sock.remotePort}`
@@ -529,6 +536,8 @@ export async function startGrpcServer(
         injector.destroy()
         for (const s of sockets.values()) s.destroy()
         sockets.clear()
+        for (const s of raw) s.destroy()
+        raw.clear()
         server.forceShutdown()
       }),
   }

@@ -191,6 +191,12 @@ export async function startRestServer(
   })
   // Go's http.Server has no keep-alive header and no request timeouts.
   Object.assign(server, { keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 })
+  // Raw TCP sockets too: one still in its TLS handshake (a client that read the certificate and
+  // hung up) is not a 'secureConnection' yet, and server.close() would wait for it.
+  server.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.once('close', () => sockets.delete(s))
+  })
   server.on('secureConnection', (s: Socket) => {
     ctx.onHandshake()
     sockets.add(s)
