@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 
 /** What `nodedeck emulate` can start, and how big. */
 export interface EmulateOptions {
-  kind: 'hysteria2' | 'hy2scale' | 'pasarguard'
+  kind: 'hysteria2' | 'hy2scale' | 'pasarguard' | 'muapi'
   port: number
   secret: string
   users: number
@@ -32,6 +32,17 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
  * HY2 SCALE users are created through its own admin API, exactly as a client would.
  */
 export async function startEmulator(o: EmulateOptions): Promise<RunningEmulator> {
+  if (o.kind === 'muapi') {
+    // A Mu API v2 panel (ss-panel); the URL printed is the API base (`…/mu/v2`), the key `secret`.
+    const { startMuApiEmulator } = await import('../../../emulators/muapi/server')
+    const emu = await startMuApiEmulator({
+      port: o.port,
+      key: o.secret,
+      simulate: o.simulate ? { users: Math.max(1, o.users || 10) } : false,
+      users: o.simulate ? [] : Array.from({ length: o.users }, () => ({})),
+    })
+    return { url: emu.apiUrl, close: () => emu.close() }
+  }
   if (o.kind === 'pasarguard') {
     const { startPasarGuardEmulator, simBackend } =
       await import('../../../emulators/pasarguard/server')
