@@ -503,7 +503,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command('emulate')
-    .argument('<kind>', 'hysteria2 | hy2scale | pasarguard')
+    .argument('<kind>', 'hysteria2 | hy2scale | pasarguard | muapi | wgmon')
     .description('run one emulated server (for trying NodeDeck, tests and benchmarks)')
     .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)
     .option(
@@ -529,12 +529,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           logRate: number
         },
       ) => {
-        if (kind !== 'hysteria2' && kind !== 'hy2scale' && kind !== 'pasarguard') {
+        const kinds = ['hysteria2', 'hy2scale', 'pasarguard', 'muapi', 'wgmon'] as const
+        const isKind = (k: string): k is (typeof kinds)[number] =>
+          (kinds as readonly string[]).includes(k)
+        if (!isKind(kind)) {
           throw new AppErrorException(
-            appError(
-              'invalid_input',
-              `No emulator for "${kind}". Use hysteria2, hy2scale or pasarguard.`,
-            ),
+            appError('invalid_input', `No emulator for "${kind}". Use ${kinds.join(', ')}.`),
           )
         }
         if (o.protocol !== 'grpc' && o.protocol !== 'rest') {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 
 /** What `nodedeck emulate` can start, and how big. */
 export interface EmulateOptions {
-  kind: 'hysteria2' | 'hy2scale' | 'pasarguard' | 'muapi'
+  kind: 'hysteria2' | 'hy2scale' | 'pasarguard' | 'muapi' | 'wgmon'
   port: number
   secret: string
   users: number
@@ -42,6 +42,25 @@ export async function startEmulator(o: EmulateOptions): Promise<RunningEmulator>
       users: o.simulate ? [] : Array.from({ length: o.users }, () => ({})),
     })
     return { url: emu.apiUrl, close: () => emu.close() }
+  }
+  if (o.kind === 'wgmon') {
+    // A WireGuard monitor (no auth: `secret` is unused). Without --simulate, --users N creates N
+    // users (253 fit the monitor's /24; the rest join as unknown peers it auto-inserts) and the
+    // first `sessions` of them are online with some traffic (polled once).
+    const { startWgMonEmulator } = await import('../../../emulators/wgmon/server')
+    const emu = await startWgMonEmulator({
+      port: o.port,
+      simulate: o.simulate ? { users: Math.max(1, o.users || 10) } : false,
+    })
+    if (!o.simulate) {
+      for (let i = 0; i < o.users; i++) {
+        const name = `user${String(i).padStart(4, '0')}`
+        const key = i < 253 ? null : emu.control.addPeer(undefined, { online: i < o.sessions })
+        if (key === null) emu.control.createUser({ nickname: name })
+        if (i < o.sessions) emu.control.addTraffic(key ?? name, 1000 + i * 37, 5000 + i * 91)
+      }
+    }
+    return { url: emu.url, close: () => emu.close() }
   }
   if (o.kind === 'pasarguard') {
     const { startPasarGuardEmulator, simBackend } =
