@@ -1,0 +1,440 @@
+/**
+ * The traffic bridge's journal: the pure, crash-safe bookkeeping between a traffic source
+ * (Hysteria 2 / HY2 SCALE counters) and a Mu API v2 panel (`reportNodeTraffic`). No I/O besides
+ * its own state file; nothing here talks to a server.
+ *
+ * Goal: no byte reported twice, no byte lost, whatever crashes or fails in between.
+ *
+ * State (one JSON file per bridge, written with {@link writeFileAtomic}: temp + fsync + rename +
+ * directory fsync, so the file is always either the old or the new state):
+ * - `last`: the last source counter per source user name. A reading turns counters into deltas
+ *   (`new - last`); a counter that went backwards is a reset (the source restarted): the delta is
+ *   the new value, never negative. A user seen for the first time counts from zero (delta = the
+ *   counter). Bytes between the last reading and a source reset cannot be known by anyone and are
+ *   the only bytes a bridge can miss; read often.
+ * - `pending`: per panel user id, the accumulated `{u, d}` not yet part of a batch.
+ * - `unmatched`: per source user name without a panel user (yet), the accumulated `{u, d}`; moved
+ *   into `pending` by the first reading whose mapping knows the name. Nothing is dropped.
+ * - `inflight`: at most one batch `{id, items, createdAt, attempts, outcome}`; `id` is a monotonic
+ *   sequence number. Once created, a batch never changes: new deltas go to `pending`, a resend
+ *   sends the same id and the same items.
+ * - `acked`: per panel user id, the totals the panel confirmed (for the UI and for verification).
+ *
+ * Invariant: for every byte read from the source, it is in exactly one of `unmatched`, `pending`,
+ * `inflight` or `acked`.
+ *
+ * Protocol (the caller, i.e. the bridge loop):
+ * 1. `recordReading(counters, mapping)`: deltas are journaled (persisted) before it returns.
+ * 2. `nextBatch()`: the inflight batch if there is one (same id, same items), else all `pending`
+ *    moved into a new persisted batch; null when there is nothing to send. It counts an attempt.
+ *    It throws while the inflight batch needs reconciling (see 4).
+ * 3. Send it with `reportNodeTraffic(nodeId, batch.items)`; on success `ack(batch.id)` (items
+ *    move into `acked`); on failure `fail(batch.id, muReportApplied(err))`:
+ *    - `'no'`: the panel did not record it; the batch stays inflight and `nextBatch()` resends it.
+ *    - `'unknown'`: the panel may have counted it. Mu API has no idempotency, so a blind resend
+ *      could count it twice: the batch is marked `outcome: 'unknown'`, `needsReconcile()` is true
+ *      and `nextBatch()` refuses until the caller decides.
+ * 4. `reconcile(batch.id, appliedOnPanel)`: the caller compares the panel's per-user counters
+ *    (before the send vs now) and says whether the batch was applied: true → ack, false → the batch
+ *    goes back to `'sending'` and is resent as-is.
+ *
+ * Crash safety: every mutation builds the next state on a copy, persists it atomically and only
+ * then replaces the state in memory, so a failed write leaves memory equal to the file, and a
+ * crash at any point resumes from the last persisted state. Counters are cumulative at the source,
+ * so a reading lost by a crash is re-read as part of the next delta.
+ *
+ * Loading (`BridgeJournal.open`): an inflight batch with outcome `'sending'` means the process
+ * stopped between `nextBatch()` and `ack()`/`fail()`: the send may have reached the panel, which is
+ * exactly the `'unknown'` case. It is therefore loaded as `'unknown'` (reconcile before anything
+ * else), unless the caller passes `inflightNotSent: true` because it knows the send never started.
+ * A missing file is a new, empty journal; a file that cannot be read as a journal is moved aside to
+ * `<file>.corrupt-<time>` and `open` throws a `storage` error: the bridge never restarts from
+ * zero silently (that would re-report or lose bytes).
+ *
+ * Bytes are integers: numbers must be safe integers ≥ 0 and bigints are accepted but anything
+ * above 2^53 - 1 (Number.MAX_SAFE_INTEGER), including a sum, is refused with an error (the Mu
+ * client sends JSON numbers). A refused call changes nothing.
+ */
+import { rename } from 'node:fs/promises'
+import { readFileIfExists, writeFileAtomic } from '../util/atomic-file'
+import { AppErrorException, appError } from '../../../shared/contract'
+
+/** Upload / download bytes as the panel counts them (`u` = client upload). */
+export interface Bytes {
+  u: number
+  d: number
+}
+
+/** One source user's cumulative counters (`up` = client upload). */
+export interface SourceCounter {
+  up: number | bigint
+  down: number | bigint
+}
+
+export interface BatchItem extends Bytes {
+  userId: number
+}
+
+export type BatchOutcome = 'sending' | 'unknown'
+
+export interface InflightBatch {
+  /** Monotonic per journal, starting at 1. */
+  id: number
+  items: BatchItem[]
+  /** ISO time of creation. */
+  createdAt: string
+  /** How many times `nextBatch()` handed it out for sending. */
+  attempts: number
+  outcome: BatchOutcome
+}
+
+/** The persisted state (version 1). */
+export interface JournalState {
+  version: 1
+  /** The id of the last batch created (0 = none yet). */
+  seq: number
+  /** Last counters per source user name. */
+  last: Record<string, { up: number; down: number }>
+  /** Per panel user id. */
+  pending: Record<string, Bytes>
+  /** Per source user name without a panel user. */
+  unmatched: Record<string, Bytes>
+  inflight: InflightBatch | null
+  /** Per panel user id. */
+  acked: Record<string, Bytes>
+  /** ISO time of the last persisted change. */
+  updatedAt: string
+}
+
+export interface OpenOptions {
+  /**
+   * The caller knows that a `'sending'` batch found in the file was never sent (e.g. it records
+   * the start of a send elsewhere): load it as `'sending'` and resend it as-is. Default false:
+   * such a batch is loaded as `'unknown'` and must be reconciled.
+   */
+  inflightNotSent?: boolean
+  /** Time source (tests). */
+  now?: () => Date
+  /** The atomic writer (tests inject failures); default {@link writeFileAtomic}. */
+  writeFile?: (path: string, data: string) => Promise<void>
+}
+
+const MAX = Number.MAX_SAFE_INTEGER
+/** Returned by a mutation that changed nothing: no write. */
+const NOTHING: unique symbol = Symbol('nothing')
+
+function storageError(message: string, params?: Record<string, string | number>): never {
+  throw new AppErrorException(appError('storage', message, params ? { params } : {}))
+}
+
+function invalid(message: string): never {
+  throw new AppErrorException(appError('invalid_input', message))
+}
+
+/** A byte count as a safe integer ≥ 0, or an error naming `what`. */
+export function toByteCount(v: number | bigint, what: string): number {
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > BigInt(MAX)) {
+      invalid(`${what} must be a whole number of bytes between 0 and 2^53 - 1 (got ${v}).`)
+    }
+    return Number(v)
+  }
+  if (!Number.isSafeInteger(v) || v < 0) {
+    invalid(`${what} must be a whole number of bytes between 0 and 2^53 - 1 (got ${String(v)}).`)
+  }
+  return v
+}
+
+function add(a: Bytes | undefined, u: number, d: number, what: string): Bytes {
+  const nu = (a?.u ?? 0) + u
+  const nd = (a?.d ?? 0) + d
+  if (nu > MAX || nd > MAX) invalid(`The total of ${what} would exceed 2^53 - 1 bytes.`)
+  return { u: nu, d: nd }
+}
+
+function emptyState(now: Date): JournalState {
+  return {
+    version: 1,
+    seq: 0,
+    last: {},
+    pending: {},
+    unmatched: {},
+    inflight: null,
+    acked: {},
+    updatedAt: now.toISOString(),
+  }
+}
+
+// ---- validation of a loaded file (no schema library needed for this small shape) ----
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+const isUserIdKey = (k: string): boolean => /^[1-9][0-9]*$/.test(k) && Number.isSafeInteger(+k)
+const isBytes = (v: unknown): boolean => isObj(v) && isCount(v.u) && isCount(v.d)
+
+function validRecord(
+  v: unknown,
+  ok: (x: unknown) => boolean,
+  key: (k: string) => boolean = () => true,
+): boolean {
+  return isObj(v) && Object.entries(v).every(([k, x]) => key(k) && ok(x))
+}
+
+/** Returns the reason a parsed file is not a journal, or null if it is one. */
+function invalidReason(s: unknown): string | null {
+  if (!isObj(s)) return 'not an object'
+  if (s.version !== 1) return `unknown version ${String(s.version)}`
+  if (!isCount(s.seq)) return 'bad seq'
+  if (!validRecord(s.last, (x) => isObj(x) && isCount(x.up) && isCount(x.down))) return 'bad last'
+  if (!validRecord(s.pending, isBytes, isUserIdKey)) return 'bad pending'
+  if (!validRecord(s.unmatched, isBytes)) return 'bad unmatched'
+  if (!validRecord(s.acked, isBytes, isUserIdKey)) return 'bad acked'
+  if (typeof s.updatedAt !== 'string') return 'bad updatedAt'
+  const b = s.inflight
+  if (b !== null) {
+    if (!isObj(b)) return 'bad inflight'
+    if (!isCount(b.id) || b.id < 1 || b.id > s.seq) return 'bad inflight id'
+    if (typeof b.createdAt !== 'string' || !isCount(b.attempts)) return 'bad inflight'
+    if (b.outcome !== 'sending' && b.outcome !== 'unknown') return 'bad inflight outcome'
+    if (
+      !Array.isArray(b.items) ||
+      b.items.length === 0 ||
+      !b.items.every((it) => isBytes(it) && isObj(it) && isCount(it.userId) && it.userId > 0)
+    ) {
+      return 'bad inflight items'
+    }
+  }
+  return null
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v)
+}
+
+/**
+ * The journal of one bridge. Create with {@link BridgeJournal.open}. Mutations are serialized
+ * (a call waits for the previous one) and each is persisted before its promise resolves.
+ */
+export class BridgeJournal {
+  private state: JournalState
+  private queue: Promise<unknown> = Promise.resolve()
+
+  private constructor(
+    readonly path: string,
+    state: JournalState,
+    private readonly now: () => Date,
+    private readonly write: (path: string, data: string) => Promise<void>,
+  ) {
+    this.state = state
+  }
+
+  /**
+   * Loads the journal at `path` (a new one if the file does not exist). A corrupt file is moved
+   * aside to `<path>.corrupt-<time>` and a `storage` error is thrown.
+   */
+  static async open(path: string, opts: OpenOptions = {}): Promise<BridgeJournal> {
+    const now = opts.now ?? (() => new Date())
+    const write = opts.writeFile ?? ((p: string, d: string) => writeFileAtomic(p, d))
+    const text = await readFileIfExists(path)
+    if (text === null) {
+      const j = new BridgeJournal(path, emptyState(now()), now, write)
+      await j.persist(j.state)
+      return j
+    }
+    let parsed: unknown
+    let reason: string | null
+    try {
+      parsed = JSON.parse(text)
+      reason = invalidReason(parsed)
+    } catch {
+      reason = 'not JSON'
+    }
+    if (reason !== null) {
+      const aside = `${path}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`
+      await rename(path, aside)
+      storageError(
+        `The traffic bridge journal ${path} is corrupt (${reason}); it was moved to ${aside}. ` +
+          'The bridge will not start from zero on its own: restore the journal, or remove it to ' +
+          'start over knowing that bytes may be reported twice or lost.',
+        { path, movedTo: aside },
+      )
+    }
+    const state = parsed as JournalState
+    const j = new BridgeJournal(path, state, now, write)
+    if (state.inflight?.outcome === 'sending' && opts.inflightNotSent !== true) {
+      const next = clone(state)
+      next.inflight!.outcome = 'unknown'
+      await j.commit(next)
+    }
+    return j
+  }
+
+  /** A copy of the whole state (for the UI and tests). */
+  snapshot(): JournalState {
+    return clone(this.state)
+  }
+
+  /** A copy of the inflight batch, or null. */
+  inflight(): InflightBatch | null {
+    return this.state.inflight ? clone(this.state.inflight) : null
+  }
+
+  /** True when the inflight batch's fate on the panel is unknown: call `reconcile` first. */
+  needsReconcile(): boolean {
+    return this.state.inflight?.outcome === 'unknown'
+  }
+
+  /** Per-user totals the panel confirmed. */
+  ackedTotals(): Map<number, Bytes> {
+    return new Map(Object.entries(this.state.acked).map(([k, v]) => [Number(k), { ...v }]))
+  }
+
+  /**
+   * Turns cumulative source counters into deltas and journals them: mapped users into `pending`,
+   * the others into `unmatched` (moved to `pending` once the mapping knows them). Source users
+   * absent from `counters` keep their last counter. Persisted before it resolves.
+   */
+  recordReading(
+    counters: ReadonlyMap<string, SourceCounter>,
+    mapping: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    return this.mutate((s) => {
+      for (const [name, id] of mapping) {
+        if (!Number.isSafeInteger(id) || id <= 0) {
+          invalid(`The panel user id for ${name} must be a positive whole number (got ${id}).`)
+        }
+      }
+      // Unmatched bytes of users the mapping now knows.
+      for (const [name, bytes] of Object.entries(s.unmatched)) {
+        const id = mapping.get(name)
+        if (id === undefined) continue
+        s.pending[id] = add(s.pending[id], bytes.u, bytes.d, `pending bytes of user ${id}`)
+        delete s.unmatched[name]
+      }
+      for (const [name, c] of counters) {
+        const up = toByteCount(c.up, `The upload counter of ${name}`)
+        const down = toByteCount(c.down, `The download counter of ${name}`)
+        const prev = s.last[name]
+        // Each direction on its own: a counter that went backwards was reset.
+        const du = prev === undefined || up < prev.up ? up : up - prev.up
+        const dd = prev === undefined || down < prev.down ? down : down - prev.down
+        s.last[name] = { up, down }
+        if (du === 0 && dd === 0) continue
+        const id = mapping.get(name)
+        if (id === undefined) {
+          s.unmatched[name] = add(s.unmatched[name], du, dd, `unmatched bytes of ${name}`)
+        } else {
+          s.pending[id] = add(s.pending[id], du, dd, `pending bytes of user ${id}`)
+        }
+      }
+    })
+  }
+
+  /**
+   * The batch to send now: the inflight one again (same id, same items) or a new one made of all
+   * `pending`; null when there is nothing to send. Counts an attempt (persisted). Throws while
+   * the inflight batch needs reconciling.
+   */
+  async nextBatch(): Promise<InflightBatch | null> {
+    const r = await this.mutate((s): InflightBatch | null | typeof NOTHING => {
+      if (s.inflight === null && !Object.values(s.pending).some((b) => b.u > 0 || b.d > 0)) {
+        return NOTHING
+      }
+      if (s.inflight === null) {
+        const items: BatchItem[] = Object.entries(s.pending)
+          .map(([k, v]) => ({ userId: Number(k), u: v.u, d: v.d }))
+          .filter((it) => it.u > 0 || it.d > 0)
+          .sort((a, b) => a.userId - b.userId)
+        s.seq += 1
+        s.inflight = {
+          id: s.seq,
+          items,
+          createdAt: this.now().toISOString(),
+          attempts: 0,
+          outcome: 'sending',
+        }
+        s.pending = {}
+      }
+      if (s.inflight.outcome === 'unknown') {
+        invalid(
+          `Batch ${s.inflight.id} may already have been counted by the panel: ` +
+            'reconcile it against the panel totals before sending anything.',
+        )
+      }
+      s.inflight.attempts += 1
+      return clone(s.inflight)
+    })
+    return r === NOTHING ? null : r
+  }
+
+  /** The panel accepted batch `batchId`: its items move into `acked`. */
+  ack(batchId: number): Promise<void> {
+    return this.mutate((s) => {
+      const b = this.requireInflight(s, batchId, 'ack')
+      for (const it of b.items) {
+        s.acked[it.userId] = add(s.acked[it.userId], it.u, it.d, `acked bytes of user ${it.userId}`)
+      }
+      s.inflight = null
+    })
+  }
+
+  /**
+   * Sending batch `batchId` failed. `'no'` (the panel did not record it): it stays inflight and is
+   * resent as-is. `'unknown'` (it may have been recorded): it must be reconciled first.
+   */
+  fail(batchId: number, applied: 'no' | 'unknown'): Promise<void> {
+    return this.mutate((s) => {
+      const b = this.requireInflight(s, batchId, 'fail')
+      if (applied === 'unknown') b.outcome = 'unknown'
+      else if (applied !== 'no') invalid(`Unknown report outcome ${String(applied)}.`)
+    })
+  }
+
+  /**
+   * Settles a batch whose outcome was unknown, from the panel's totals: applied → ack; not
+   * applied → it goes back to `'sending'` and `nextBatch()` resends it as-is.
+   */
+  reconcile(batchId: number, appliedOnPanel: boolean): Promise<void> {
+    if (appliedOnPanel) return this.ack(batchId)
+    return this.mutate((s) => {
+      this.requireInflight(s, batchId, 'reconcile').outcome = 'sending'
+    })
+  }
+
+  private requireInflight(s: JournalState, batchId: number, what: string): InflightBatch {
+    if (s.inflight === null || s.inflight.id !== batchId) {
+      const cur = s.inflight ? `batch ${s.inflight.id}` : 'no batch'
+      invalid(`Cannot ${what} batch ${batchId}: ${cur} is in flight.`)
+    }
+    return s.inflight
+  }
+
+  /**
+   * Runs `fn` on a copy of the state, persists the copy, then adopts it (nothing is written when
+   * `fn` returns {@link NOTHING}). Serialized.
+   */
+  private mutate<T>(fn: (s: JournalState) => T): Promise<T> {
+    const run = async (): Promise<T> => {
+      const next = clone(this.state)
+      const result = fn(next)
+      if (result === NOTHING) return result
+      await this.commit(next)
+      return result
+    }
+    const p = this.queue.then(run, run)
+    this.queue = p.catch(() => undefined)
+    return p
+  }
+
+  private async commit(next: JournalState): Promise<void> {
+    next.updatedAt = this.now().toISOString()
+    await this.persist(next)
+    this.state = next
+  }
+
+  private persist(s: JournalState): Promise<void> {
+    return this.write(this.path, JSON.stringify(s, null, 1) + '\n')
+  }
+}
