@@ -8,6 +8,7 @@
 import type { Hy2ScaleControl } from './server'
 import type { ClientEntry, UserConfig, WireGuardPeer } from './types'
 import { generateSelfSigned, signWithCA, wgGenerateKey } from './x509'
+import { createPrng } from '../../src/shared/prng'
 
 /** A running simulation. */
 export interface Hy2ScaleSimulation {
@@ -21,17 +22,8 @@ export interface Hy2ScaleSimulation {
   onRestart(): void
 }
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The shared seeded PRNG (re-exported: other emulator modules import it from here). */
+export { createPrng }
 
 const NAMES = [
   'alice',

@@ -7,6 +7,7 @@
  * timestamps aside). Devices behave like real clients: kicked (the lazy kick fires on their next
  * chunk, apis.md §1) or dropped by a server restart, they reconnect a few seconds later.
  */
+import { createPrng } from '../../src/shared/prng'
 
 /** The emulator's control API the simulation drives. */
 export interface SimulationTarget {
@@ -42,17 +43,8 @@ export interface Simulation {
   stop(): void
 }
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The shared seeded PRNG (re-exported: other emulator modules import it from here). */
+export { createPrng }
 
 const NAMES = [
   'alice',

@@ -13,18 +13,10 @@ import type { PbBackend, PbUser } from '../../src/main/core/adapters/pasarguard/
 import { XrayBackend } from './backends'
 import { clientIp } from './logs'
 import type { PgNode } from './node-state'
+import { createPrng } from '../../src/shared/prng'
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The shared seeded PRNG (re-exported: other emulator modules import it from here). */
+export { createPrng }
 
 /** A UUID (v4 layout) drawn from the PRNG. */
 export function prngUuid(rng: () => number): string {

@@ -4,18 +4,10 @@
  * then, and traffic moving on the online peers every tick (server view: rx = client upload,
  * tx = client download; downloads dominate). The monitor poll runs on its own timer.
  */
+import { createPrng } from '../../src/shared/prng'
 
-/** mulberry32. */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The shared seeded PRNG (re-exported: other emulator modules import it from here). */
+export { createPrng }
 
 const NAMES = [
   'alice',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../util/atomic-file'
 import { BridgeJournal, type Bytes, type JournalState, type SourceCounter } from './journal'
+import { createPrng as rng } from '../../../shared/prng'
 
 let dir: string
 let file: string
@@ -168,18 +169,6 @@ describe('BridgeJournal', () => {
     expect(j.snapshot().pending).toEqual({ 1: { u: 5, d: 5 } })
   })
 })
-
-/** A small seeded PRNG (mulberry32) so failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('BridgeJournal under random crashes (property)', () => {
   // Across all seeds, the interesting paths must actually have been taken.

@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { LineBuffer } from './log-buffer'
 import { LogView, SeqDeque, compileSearch, type LogFilterSpec } from './log-filter'
 import { LOG_LEVELS, detectLevel, type LogLevel } from './log-parse'
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { createPrng as rng } from '../../../../shared/prng'
 
 const WORDS = ['alice', 'Bob', 'google.com', 'DIRECT', 'eof', 'timeout', 'x.y', 'a+b', '(x)']
 function randomLine(r: () => number, i: number): string {
