@@ -312,10 +312,12 @@ export function registerPasarGuardCommands(program: Command, kit: CliKit): void 
     .command('sync-users')
     .argument('<server>', 'id or unique name')
     .argument('<file>', 'users (JSON array or {"users": [...]}, snake_case or camelCase)')
-    .description('replace a PasarGuard node’s whole user set')
+    .description(
+      'send many users to a PasarGuard node: replace = the only users (core restart); chunked = merged in (others stay)',
+    )
     .option(
       '--mode <mode>',
-      'chunked (live below 100 users) | replace (restarts the core)',
+      'chunked (merged in; live up to 100 users) | replace (only these users; core restart)',
       'chunked',
     )
     .option('--chunk-size <n>', 'users per chunk (chunked)', Number, 1000)

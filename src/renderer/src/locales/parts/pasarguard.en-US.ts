@@ -282,7 +282,7 @@ const pasarguardEnUS = {
   },
   sync: {
     title: 'The whole user set',
-    help: 'Sends a whole set of users. Replace makes them the node’s only users (users not in it are removed). Chunked streams them; node v0.5.2 applies up to 100 users as live updates — users not in the set are then left as they are — and replaces the whole set when there are more.',
+    help: 'Sends many users at once. Replace makes them the node’s only users (users not in it are removed; the core restarts). Chunked streams them in chunks and the node merges them in: these users are added or updated (no inbounds = removed) and users not in the set stay — live up to 100 users, with a core restart above.',
     fromFile: 'From a JSON file',
     fromList: 'From the list ({n})',
     fileHelp:
@@ -294,15 +294,15 @@ const pasarguardEnUS = {
     replace: 'Replace',
     chunkSize: 'Users per chunk',
     chunkedHelp:
-      'Streams the set in {n} chunks. Up to 100 users are applied live; more make the node restart its core. | Streams the set in {n} chunk. Up to 100 users are applied live; more make the node restart its core. | Streams the set in {n} chunks. Up to 100 users are applied live; more make the node restart its core.',
+      'Streams the users in {n} chunks; the node merges them in. Up to 100 users are applied live; more make the node restart its core. | Streams the users in {n} chunk; the node merges them in. Up to 100 users are applied live; more make the node restart its core. | Streams the users in {n} chunks; the node merges them in. Up to 100 users are applied live; more make the node restart its core.',
     replaceWarning:
       'Replace sends the whole set at once and the node restarts its core: every user is disconnected for a moment.',
     restartWarning:
       'With {n} users the node restarts its core after the sync: every user is disconnected for a moment.',
     run: 'Sync {n} users… | Sync {n} user… | Sync {n} users…',
-    confirmTitle: 'Replace every user on {server}?',
-    confirmBody:
-      'Replace, or chunked with more than 100 users: the node’s users become these {n} and every other user is removed. Chunked with up to 100: these {n} are added or updated live.',
+    confirmTitle: 'Sync {n} users to {server}?',
+    confirmBodyReplace: 'The node’s users become these {n}; every other user is removed.',
+    confirmBodyChunked: 'These {n} users are added or updated on the node; the others stay.',
     confirmRestart: 'The node restarts its core.',
     confirmOk: 'Sync users',
     progress: '{sent} of {total} users · chunk {chunk} of {chunks}',

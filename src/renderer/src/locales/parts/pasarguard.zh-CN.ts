@@ -268,7 +268,7 @@ const pasarguardZhCN: PasarGuardMessages = {
   },
   sync: {
     title: '完整用户集',
-    help: '发送一整组用户。“整体替换”使其成为节点上仅有的用户（不在其中的用户会被删除）。“分块”以流方式发送；节点 v0.5.2 在不超过 100 个用户时按即时更新处理——不在这组中的用户保持不变——超过时替换整个用户集。',
+    help: '一次发送多个用户。“整体替换”使其成为节点上仅有的用户（不在其中的用户会被删除，核心会重启）。“分块”分块发送，由节点合并：这些用户被添加或更新（没有入站即删除），不在这组中的用户保持不变——不超过 100 个用户时即时生效，超过时核心会重启。',
     fromFile: '来自 JSON 文件',
     fromList: '来自列表（{n}）',
     fileHelp:
@@ -283,9 +283,9 @@ const pasarguardZhCN: PasarGuardMessages = {
     replaceWarning: '整体替换会一次发送全部用户，节点会重启核心：所有用户都会短暂断开。',
     restartWarning: '共 {n} 个用户，同步后节点会重启核心：所有用户都会短暂断开。',
     run: '同步 {n} 个用户…',
-    confirmTitle: '替换 {server} 上的全部用户？',
-    confirmBody:
-      '整体替换，或分块且超过 100 个用户：节点的用户将变为这 {n} 个，其他用户都会被删除。分块且不超过 100 个：这 {n} 个用户会被即时添加或更新。',
+    confirmTitle: '向 {server} 同步 {n} 个用户？',
+    confirmBodyReplace: '节点的用户将变为这 {n} 个；其他用户都会被删除。',
+    confirmBodyChunked: '这 {n} 个用户会在节点上被添加或更新；其他用户保持不变。',
     confirmRestart: '节点会重启核心。',
     confirmOk: '同步用户',
     progress: '{sent} / {total} 个用户 · 第 {chunk} / {chunks} 块',
