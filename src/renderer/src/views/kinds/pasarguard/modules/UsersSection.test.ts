@@ -181,7 +181,9 @@ describe('FullSyncCard', () => {
     expect($('[data-testid="pg-sync-restart-warning"]').textContent).toContain('250 users')
     $('[data-testid="pg-sync-run"]').click()
     await settle()
-    expect($('[data-testid="pg-sync-confirm"]').textContent).toContain('These 250 users are added or updated')
+    expect($('[data-testid="pg-sync-confirm"]').textContent).toContain(
+      'These 250 users are added or updated',
+    )
     $('[data-testid="pg-sync-confirm-ok"]').click()
     await settle()
 
