@@ -1,6 +1,6 @@
 import { Agent, buildConnector, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { Readable } from 'node:stream'
-import { connect as tlsConnect, type TLSSocket } from 'node:tls'
+import { handshakeUnverified } from './tls-handshake'
 import type { AppError } from '../../../../shared/contract'
 import { AppErrorException, appError } from '../../../../shared/contract'
 import { redactUrl } from '../../util/redact'
@@ -72,30 +72,22 @@ export function normalizeFingerprint(fp: string): string {
 function pinningConnector(fingerprint: string, timeoutMs: number): buildConnector.connector {
   const want = normalizeFingerprint(fingerprint)
   return (opts, callback) => {
-    let done = false
-    const finish = (err: Error | null, sock: TLSSocket | null) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      if (err) callback(err, null)
-      else callback(null, sock as TLSSocket)
-    }
-    const socket = tlsConnect({
+    handshakeUnverified({
       host: opts.hostname,
       port: Number(opts.port) || 443,
-      servername: opts.servername ?? (isIp(opts.hostname) ? undefined : opts.hostname),
-      rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
-    })
-    const timer = setTimeout(() => {
-      socket.destroy()
-      finish(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }), null)
-    }, timeoutMs)
-    socket.once('secureConnect', () => {
-      const got = normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? '')
-      if (got !== want) {
+      ...(opts.servername ? { servername: opts.servername } : {}),
+      alpn: ['http/1.1'],
+      timeoutMs,
+      timeoutCode: 'UND_ERR_CONNECT_TIMEOUT',
+    }).then(
+      (socket) => {
+        const got = normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? '')
+        if (got === want) {
+          callback(null, socket)
+          return
+        }
         socket.destroy()
-        finish(
+        callback(
           Object.assign(new Error('certificate fingerprint mismatch'), {
             code: 'ERR_NODEDECK_PIN_MISMATCH',
             fingerprint: got,
@@ -103,16 +95,10 @@ function pinningConnector(fingerprint: string, timeoutMs: number): buildConnecto
           }),
           null,
         )
-        return
-      }
-      finish(null, socket)
-    })
-    socket.once('error', (err) => finish(err, null))
+      },
+      (err: Error) => callback(err, null),
+    )
   }
-}
-
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':')
 }
 
 /** Creates the shared HTTP client. One undici Agent per TLS profile; pools per origin inside. */

@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto'
-import { isIP } from 'node:net'
-import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls'
+import type { PeerCertificate } from 'node:tls'
 import type { AppError, TlsCertInfo } from '../../../../shared/contract'
 import { AppErrorException, appError } from '../../../../shared/contract'
 import { redactUrl } from '../../util/redact'
 import { mapNetworkError, normalizeFingerprint } from './http-client'
+import { handshakeUnverified } from './tls-handshake'
 
 /**
  * TLS facts read from a handshake that sends nothing else: no request byte, no secret. Shared by
@@ -50,77 +50,46 @@ export interface TlsProbeResult {
   authorizationError: string | null
 }
 
-/** The SNI name for a host: none for an IP address (RFC 6066 forbids it). */
-export function sniFor(host: string): string | undefined {
-  const bare = host.replace(/^\[|\]$/g, '')
-  return isIP(bare) === 0 ? bare : undefined
-}
-
 /**
- * Connects, completes the TLS handshake and hangs up without writing a byte. Chain errors do not
- * fail the probe (`rejectUnauthorized: false`): they are reported as `authorized: false` with the
- * reason, which is what a pin or a trust-on-first-use decision needs. Throws the raw socket error
- * (ECONNREFUSED, TLS alerts such as `ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL`, timeouts as
- * `ETIMEDOUT`).
+ * Connects, completes the TLS handshake and hangs up without writing a byte
+ * ({@link handshakeUnverified}). Chain errors do not fail the probe: they are reported as
+ * `authorized: false` with the reason, which is what a pin or a trust-on-first-use decision
+ * needs. Throws the raw socket error (ECONNREFUSED, TLS alerts such as
+ * `ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL`, timeouts as `ETIMEDOUT`).
  */
-export function probeTls(target: TlsProbeTarget): Promise<TlsProbeResult> {
-  const host = target.host.replace(/^\[|\]$/g, '')
-  return new Promise<TlsProbeResult>((resolve, reject) => {
-    let done = false
-    let socket: TLSSocket | null = null
-    const finish = (err: Error | null, result?: TlsProbeResult) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      target.signal?.removeEventListener('abort', onAbort)
-      socket?.destroy()
-      if (err) reject(err)
-      else if (result) resolve(result)
-    }
-    const onAbort = () =>
-      finish(Object.assign(new Error('TLS probe cancelled'), { code: 'ABORT_ERR' }))
-    const timer = setTimeout(
-      () => finish(Object.assign(new Error('TLS probe timed out'), { code: 'ETIMEDOUT' })),
-      target.timeoutMs ?? 10_000,
-    )
-    if (target.signal?.aborted) {
-      onAbort()
-      return
-    }
-    target.signal?.addEventListener('abort', onAbort, { once: true })
-    socket = tlsConnect({
-      host,
-      port: target.port,
-      servername: sniFor(host),
-      rejectUnauthorized: false,
-      ALPNProtocols: target.alpn ?? ['h2', 'http/1.1'],
-    })
-    socket.once('secureConnect', () => {
-      const s = socket as TLSSocket
-      const peer = s.getPeerCertificate()
-      if (!peer || !peer.raw) {
-        finish(Object.assign(new Error('no peer certificate'), { code: 'ERR_TLS_NO_PEER_CERT' }))
-        return
-      }
-      const cert = new X509Certificate(peer.raw)
-      const authErr = s.authorizationError as unknown
-      finish(null, {
-        cert,
-        fingerprintSha256: certFingerprint(cert),
-        pem: cert.toString(),
-        alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : null,
-        authorized: s.authorized,
-        authorizationError: s.authorized
-          ? null
-          : authErr instanceof Error
-            ? (((authErr as NodeJS.ErrnoException).code ?? authErr.message) as string)
-            : authErr
-              ? String(authErr)
-              : 'UNKNOWN',
-      })
-    })
-    socket.once('error', (err) => finish(err))
+export async function probeTls(target: TlsProbeTarget): Promise<TlsProbeResult> {
+  const s = await handshakeUnverified({
+    host: target.host,
+    port: target.port,
+    alpn: target.alpn ?? ['h2', 'http/1.1'],
+    timeoutMs: target.timeoutMs ?? 10_000,
+    timeoutCode: 'ETIMEDOUT',
+    signal: target.signal,
   })
+  try {
+    const peer = s.getPeerCertificate()
+    if (!peer || !peer.raw) {
+      throw Object.assign(new Error('no peer certificate'), { code: 'ERR_TLS_NO_PEER_CERT' })
+    }
+    const cert = new X509Certificate(peer.raw)
+    const authErr = s.authorizationError as unknown
+    return {
+      cert,
+      fingerprintSha256: certFingerprint(cert),
+      pem: cert.toString(),
+      alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : null,
+      authorized: s.authorized,
+      authorizationError: s.authorized
+        ? null
+        : authErr instanceof Error
+          ? (((authErr as NodeJS.ErrnoException).code ?? authErr.message) as string)
+          : authErr
+            ? String(authErr)
+            : 'UNKNOWN',
+    }
+  } finally {
+    s.destroy()
+  }
 }
 
 /** Host and port of an https URL (default port 443). */
