@@ -192,7 +192,9 @@ export async function createPgNode(
     const at = Date.now()
     // A system sample per poll (best effort, alongside the counters) so the overview charts
     // show the time before anyone opened them; a failure here is the overview's to report.
-    if (!opts?.readOnly) {
+    // Skipped while an open overview samples more often than the polls (no second read).
+    const lastSampleAt = history.at(-1)?.at ?? 0
+    if (!opts?.readOnly && at - lastSampleAt >= (server.pollIntervalSec * 1000) / 2) {
       void t
         .unary('GetSystemStats', {}, { signal })
         .then((sys) => {
