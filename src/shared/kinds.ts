@@ -2,7 +2,7 @@
  * The server kinds NodeDeck speaks to, and what each can do. Everything outside
  * `adapters/<kind>/` and `views/kinds/<kind>/` branches on these capabilities, never on the kind.
  */
-export const SERVER_KINDS = ['hysteria2', 'hy2scale', 'pasarguard'] as const
+export const SERVER_KINDS = ['hysteria2', 'hy2scale', 'pasarguard', 'muapi', 'wgmon'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 
 /** What a server kind can do; the UI shows a feature only where its capability is true. */
@@ -120,6 +120,54 @@ export const KIND_INFO: Record<ServerKind, KindInfo> = {
     httpsOnly: true,
     secretIsUuid: true,
     optionFields: [{ key: 'transport', choices: ['grpc', 'rest'], defaultValue: 'grpc' }],
+  },
+  muapi: {
+    kind: 'muapi',
+    label: 'Mu API v2 panel',
+    capabilities: {
+      users: true,
+      onlineCounts: false,
+      sessions: false,
+      kick: false,
+      clearOnRead: false,
+      accounts: false,
+      wireguard: false,
+      certificates: false,
+    },
+    secret: 'required',
+    username: null,
+    defaultPort: 443,
+    exampleUrl: 'https://panel.example.com/mu/v2',
+    httpsOnly: false,
+    secretIsUuid: false,
+    // Where the mu key goes (apis.md §4): the Token header (the wiki's and v3's), the Key header
+    // (master also reads it) or `?key=` (only when the admin chooses it: it lands in access logs).
+    optionFields: [
+      { key: 'keyPlacement', choices: ['token', 'key', 'query'], defaultValue: 'token' },
+    ],
+  },
+  wgmon: {
+    kind: 'wgmon',
+    label: 'WireGuard monitor',
+    capabilities: {
+      users: true,
+      onlineCounts: true,
+      sessions: true,
+      kick: true,
+      clearOnRead: false,
+      accounts: false,
+      wireguard: false,
+      certificates: false,
+    },
+    secret: 'none',
+    username: null,
+    defaultPort: 8000,
+    exampleUrl: 'http://203.0.113.10:8000',
+    httpsOnly: false,
+    secretIsUuid: false,
+    // The create route: upstream `POST /api/users` or the seed doc's `POST /api/users/create`; the
+    // other one is tried when the chosen one answers 404.
+    optionFields: [{ key: 'createRoute', choices: ['upstream', 'seed'], defaultValue: 'upstream' }],
   },
 }
 

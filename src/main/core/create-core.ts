@@ -28,6 +28,7 @@ import { createFacetHandlers } from './facet-handlers'
 import { createHy2ScaleNetworkHandlers } from './handlers/hy2scale-network'
 import { createHy2ScaleMaintenanceHandlers } from './handlers/hy2scale-maintenance'
 import { createPasarGuardHandlers } from './handlers/pasarguard'
+import { createMuWgHandlers } from './handlers/mu-wg'
 import { tlsCertInfo } from './adapters/http/tls-probe'
 import { createStreamHub } from './streams/stream-hub'
 import { createStreamWatches } from './streams/stream-watches'
@@ -472,6 +473,11 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         const c = connections.get(connectionId)
         if (c) safely(() => c.send(name, payload))
       },
+    }),
+    ...createMuWgHandlers({
+      adapterOf,
+      refresh: (serverId) => void monitor.probe(serverId),
+      audit: (action, fields) => log.info(action, fields),
     }),
     ...createHy2ScaleMaintenanceHandlers({
       adapterOf,

@@ -31,6 +31,8 @@ import {
 import { hy2scaleNetworkMethods } from './kinds/hy2scale-network'
 import { hy2scaleMaintenanceMethods } from './kinds/hy2scale-maintenance'
 import { pasarguardEvents, pasarguardMethods } from './kinds/pasarguard'
+import { muapiMethods } from './kinds/muapi'
+import { wgmonMethods } from './kinds/wgmon'
 import { StreamBatchSchema } from './streams'
 
 export * from './errors'
@@ -41,6 +43,8 @@ export * from './kinds/hy2scale'
 export * from './kinds/hy2scale-network'
 export * from './kinds/hy2scale-maintenance'
 export * from './kinds/pasarguard'
+export * from './kinds/muapi'
+export * from './kinds/wgmon'
 export * from './streams'
 
 const Id = z.object({ id: z.string().min(1).max(64) })
@@ -219,6 +223,8 @@ export const methods = {
   ...hy2scaleNetworkMethods,
   ...hy2scaleMaintenanceMethods,
   ...pasarguardMethods,
+  ...muapiMethods,
+  ...wgmonMethods,
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */

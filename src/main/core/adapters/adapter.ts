@@ -29,6 +29,8 @@ import type { ServerKind } from '../../../shared/kinds'
 import type { StreamSpec } from '../streams/stream-hub'
 import type { HttpClient } from './http/http-client'
 import type { Hy2ScaleNetworkFacet } from './hy2scale/network'
+import type { MuApiClient, MuNodeUser, MuUser } from './muapi/client'
+import type { WgMonClient } from './wgmon/client'
 
 /** What an adapter gets from the core: its server's config, the HTTP layer and its secrets. */
 export interface AdapterContext {
@@ -159,11 +161,33 @@ export interface ServerAdapter {
   hy2scaleMaintenance?: Hy2ScaleMaintenanceFacet
   /** A PasarGuard node: its core, stats and user sync (logs are the `logs` stream). */
   pasarguard?: PasarGuardFacet
+  /** A Mu API v2 panel: its users and the client the traffic bridge reports with. */
+  muapi?: MuApiFacet
+  /** A WireGuard monitor (apis.md §5): dashboard, users, events, chart and user actions. */
+  wgmon?: WgMonFacet
   /**
    * Releases what the adapter holds open (a gRPC channel). Called when the adapter is replaced
    * (settings changed), the server is removed, a test probe is done, or the core stops.
    */
   close?(): void
+}
+
+/** See {@link ServerAdapter.muapi}. */
+export interface MuApiFacet {
+  /** The panel's client (key from the keychain at call time, placement from the options). */
+  client(): MuApiClient
+  users(signal?: AbortSignal): Promise<{ users: MuUser[]; fetchedAt: number }>
+  nodeUsers(
+    nodeId: number,
+    signal?: AbortSignal,
+  ): Promise<{ nodeId: number; users: MuNodeUser[]; fetchedAt: number }>
+  /** The users read by the last poll or list, if any (no request). */
+  lastUsers(): { users: MuUser[]; at: number } | null
+}
+
+/** See {@link ServerAdapter.wgmon}. Every call goes through the server's one-at-a-time queue. */
+export interface WgMonFacet {
+  client(): WgMonClient
 }
 
 /** Progress of a full-set user sync. */

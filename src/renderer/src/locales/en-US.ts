@@ -197,6 +197,37 @@ const enUS = {
         },
       },
     },
+    muapi: {
+      summary:
+        'Mu API v2 panels (ss-panel) hand their users and quotas to Shadowsocks nodes and take their traffic reports. NodeDeck shows the users with their quotas and the users of each node, and can report a Hysteria 2 or HY2 SCALE node’s traffic to the panel (traffic bridge).',
+      url: 'URL: the panel’s Mu API including its mount, e.g. https://panel.example.com/mu/v2 (master also mounts it at /api/mu).',
+      secret:
+        'Mu key: muKey in the panel’s .env (v3) or MuKey in its config (master). NodeDeck keeps it in the system keychain and sends it as chosen below.',
+      disabled:
+        'If the panel answers 404, the URL lacks /mu/v2; 401 means the key is wrong or sent where this panel does not read it.',
+      options: {
+        keyPlacement: {
+          label: 'Send the key as',
+          help: 'The Token header works with every ss-panel; master also reads a Key header. ?key= puts the key in the URL, where the panel’s and proxies’ access logs keep it: use it only if nothing else works.',
+          choices: { token: 'Token header', key: 'Key header', query: '?key= in the URL' },
+        },
+      },
+    },
+    wgmon: {
+      summary:
+        'WireGuard monitors (the “WireGuard 监控系统” API, port 8000) track peers, sessions and traffic. NodeDeck shows the dashboard, users, live sessions and the traffic chart, and enables, disables, resets, kicks, creates and edits users.',
+      url: 'URL: http://IP:8000 (the monitor’s --port). The API has no authentication and no TLS: reach it only over a trusted network or a tunnel.',
+      secret: 'The monitor has no authentication.',
+      disabled:
+        'If it does not answer, check that the monitor runs (python … --port) and the firewall. It answers one request at a time: NodeDeck never sends two at once.',
+      options: {
+        createRoute: {
+          label: 'Create users with',
+          help: 'POST /api/users is what the monitor’s code serves; the API document names POST /api/users/create, which that code leaves unanswered. NodeDeck tries the other route when the chosen one answers 404.',
+          choices: { upstream: 'POST /api/users', seed: 'POST /api/users/create (API doc)' },
+        },
+      },
+    },
   },
   remove: {
     title: 'Remove {name}?',

@@ -190,6 +190,37 @@ const zhCN: MessageSchema = {
         },
       },
     },
+    muapi: {
+      summary:
+        'Mu API v2 面板（ss-panel）向 Shadowsocks 节点下发用户与流量配额，并接收节点的流量上报。NodeDeck 显示用户及其配额和各节点的用户，并可将 Hysteria 2 或 HY2 SCALE 节点的流量上报到面板（流量桥）。',
+      url: 'URL：面板的 Mu API 地址（含挂载路径），例如 https://panel.example.com/mu/v2（master 分支也挂载在 /api/mu）。',
+      secret:
+        'Mu 密钥：面板 .env 中的 muKey（v3）或配置中的 MuKey（master）。NodeDeck 将其保存在系统钥匙串中，并按下方选择的方式发送。',
+      disabled:
+        '如果面板返回 404，说明 URL 缺少 /mu/v2；返回 401 表示密钥错误，或发送位置不是该面板读取的位置。',
+      options: {
+        keyPlacement: {
+          label: '密钥发送方式',
+          help: 'Token 请求头适用于所有 ss-panel；master 分支也读取 Key 请求头。?key= 会把密钥放进 URL，面板和代理的访问日志会记录它：仅在其他方式都不可用时使用。',
+          choices: { token: 'Token 请求头', key: 'Key 请求头', query: 'URL 中的 ?key=' },
+        },
+      },
+    },
+    wgmon: {
+      summary:
+        'WireGuard 监控系统（端口 8000）跟踪对端、会话与流量。NodeDeck 显示仪表盘、用户、实时会话和流量图表，并可启用、禁用、重置、踢下线、创建和编辑用户。',
+      url: 'URL：http://IP:8000（监控程序的 --port）。该 API 没有认证也没有 TLS：只应通过可信网络或隧道访问。',
+      secret: '该监控系统没有认证。',
+      disabled:
+        '如果无响应，请检查监控程序是否在运行（python … --port）以及防火墙。它一次只处理一个请求：NodeDeck 从不同时发送两个。',
+      options: {
+        createRoute: {
+          label: '创建用户的接口',
+          help: '监控程序代码实际提供的是 POST /api/users；API 文档写的是 POST /api/users/create，而该代码对它不作任何应答。所选接口返回 404 时，NodeDeck 会尝试另一个。',
+          choices: { upstream: 'POST /api/users', seed: 'POST /api/users/create（API 文档）' },
+        },
+      },
+    },
   },
   remove: {
     title: '删除 {name}？',
