@@ -56,7 +56,7 @@ export interface Hysteria2EmulatorOptions {
    */
   variant?: 'upstream' | 'seed'
   /** Run the traffic simulation (see sim.ts); false (default) = only the control API moves data. */
-  simulate?: false | { tickMs?: number; users?: number; seed?: number }
+  simulate?: false | { tickMs?: number; users?: number; seed?: number; names?: readonly string[] }
 }
 
 /** Failure modes for resilience tests. */

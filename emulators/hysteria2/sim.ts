@@ -31,6 +31,8 @@ export interface SimulationOptions {
   users?: number
   /** PRNG seed (default 1). */
   seed?: number
+  /** The users' auth ids, in order (overrides the generated names; `users` then defaults to their count). */
+  names?: readonly string[]
 }
 
 /** A running simulation. */
@@ -148,7 +150,7 @@ export function startSimulation(
   autoStart = true,
 ): Simulation {
   const tickMs = Math.max(10, opts.tickMs ?? 1000)
-  const userCount = Math.max(0, Math.floor(opts.users ?? 8))
+  const userCount = Math.max(0, Math.floor(opts.users ?? opts.names?.length ?? 8))
   const rand = createPrng(opts.seed ?? 1)
   const between = (lo: number, hi: number): number => lo + (hi - lo) * rand()
   const int = (lo: number, hi: number): number => Math.floor(between(lo, hi + 1))
@@ -159,7 +161,10 @@ export function startSimulation(
   for (let i = 0; i < userCount; i++) {
     const pad = userCount > 99 ? 3 : 2
     names.push(
-      userCount <= NAMES.length ? (NAMES[i] as string) : `user${String(i + 1).padStart(pad, '0')}`,
+      opts.names?.[i] ??
+        (userCount <= NAMES.length
+          ? (NAMES[i] as string)
+          : `user${String(i + 1).padStart(pad, '0')}`),
     )
   }
 

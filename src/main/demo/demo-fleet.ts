@@ -8,6 +8,8 @@ import {
   startPasarGuardEmulator,
   type PasarGuardEmulator,
 } from '../../../emulators/pasarguard/server'
+import { startMuApiEmulator, type MuApiEmulator } from '../../../emulators/muapi/server'
+import { startWgMonEmulator, type WgMonEmulator } from '../../../emulators/wgmon/server'
 import type { CredentialStore } from '../core/credentials/credential-store'
 import { createKeychainStore } from '../core/credentials/keychain-store'
 import { createEphemeralDemoStore } from '../core/credentials/ephemeral-store'
@@ -28,6 +30,12 @@ export interface DemoFleet {
   readonly hy2scale: Hy2ScaleEmulator
   /** Istanbul-PG (gRPC, pinned certificate, core running) and Tbilisi-PG (REST, CA, core stopped). */
   readonly pasarguard: PasarGuardEmulator[]
+  /** Shanghai-Mu: a Mu API v2 panel (upstream ss-panel shapes) with simulated users and nodes. */
+  readonly muapi: MuApiEmulator
+  /** Busan-5: a Hysteria 2 server whose auth ids are the panel's emails (the bridge's source). */
+  readonly bridgeSource: Hysteria2Emulator
+  /** Seoul-WG: a WireGuard monitor with simulated peers and sessions. */
+  readonly wgmon: WgMonEmulator
   /** Adds the demo servers to a core created on `dataDir`. */
   populate(core: Core): Promise<void>
   stop(): Promise<void>
@@ -75,6 +83,33 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     protocol: 'rest',
     apiKey: pgKeyB,
     simulate: { users: 6, seed: 6, logLinesPerSec: 4, autoStart: false },
+  })
+  // A Mu API v2 panel and a Hysteria 2 node whose users authenticate with the panel's emails:
+  // a traffic bridge reports that node's traffic to the panel as node 1 (one user, guest@…, has
+  // no panel account: the bridge lists it as unmatched and keeps its bytes).
+  const muKey = 'demo-mu-key'
+  const shanghai = await startMuApiEmulator({
+    variant: 'upstream',
+    key: muKey,
+    simulate: { users: 14, seed: 7 },
+  })
+  const busan = await startHysteria2Emulator({
+    secret: 'demo-busan-secret',
+    simulate: {
+      tickMs,
+      seed: 8,
+      names: [
+        ...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].map(
+          (n) => `${n}@example.com`,
+        ),
+        'guest@example.com',
+      ],
+    },
+  })
+  const seoul = await startWgMonEmulator({
+    variant: 'upstream',
+    simulate: { users: 12, seed: 9, tickMs: Math.max(tickMs, 1000) },
+    monitorMs: 5000,
   })
   const servers: DemoServer[] = [
     {
@@ -156,6 +191,43 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
       emulator: tbilisi,
     },
     {
+      draft: {
+        kind: 'muapi',
+        name: 'Shanghai-Mu',
+        url: shanghai.apiUrl,
+        group: 'Panels',
+        tags: ['demo'],
+        pollIntervalSec: 10,
+        options: { keyPlacement: 'token' },
+      },
+      secret: muKey,
+      emulator: shanghai,
+    },
+    {
+      draft: {
+        kind: 'hysteria2',
+        name: 'Busan-5',
+        url: busan.url,
+        group: 'Asia',
+        tags: ['demo', 'bridged'],
+        pollIntervalSec: 5,
+      },
+      secret: 'demo-busan-secret',
+      emulator: busan,
+    },
+    {
+      draft: {
+        kind: 'wgmon',
+        name: 'Seoul-WG',
+        url: seoul.url,
+        group: 'Asia',
+        tags: ['demo', 'wireguard'],
+        pollIntervalSec: 5,
+        options: { createRoute: 'upstream' },
+      },
+      emulator: seoul,
+    },
+    {
       // Nothing listens on port 9 of loopback (discard): shows the offline state.
       draft: {
         kind: 'hysteria2',
@@ -176,6 +248,9 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     emulators: [tokyo, hk, fra],
     hy2scale: scale,
     pasarguard: [istanbul, tbilisi],
+    muapi: shanghai,
+    bridgeSource: busan,
+    wgmon: seoul,
     async populate(core) {
       const conn = core.connect(() => undefined)
       try {
@@ -190,7 +265,9 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
     },
     async stop() {
       for (const id of added) await credentials.deleteAll(id).catch(() => 0)
-      await Promise.all([tokyo, hk, fra, scale, istanbul, tbilisi].map((e) => e.close()))
+      await Promise.all(
+        [tokyo, hk, fra, scale, istanbul, tbilisi, shanghai, busan, seoul].map((e) => e.close()),
+      )
       await rm(dataDir, { recursive: true, force: true })
     },
   }
