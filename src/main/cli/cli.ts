@@ -18,6 +18,15 @@ import { defaultDataDir } from '../core/util/paths'
 import { formatBytes } from '../../shared/format'
 import { KIND_INFO, isServerKind } from '../../shared/kinds'
 import { pasarguardStats, registerPasarGuardCommands, tlsForAdd } from './pasarguard-commands'
+import { registerBridgeCommands } from './bridge-commands'
+import {
+  checkOnlineFilter,
+  muWgAddOptions,
+  muWgStats,
+  muWgUsers,
+  registerMuWgCommands,
+  wgmonKick,
+} from './mu-wg-commands'
 
 /** Everything the CLI touches of the outside world, so tests can run it in-process. */
 export interface CliIo {
@@ -171,7 +180,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description(
       'add a server (the secret is read from stdin or an environment variable, never argv)',
     )
-    .requiredOption('--kind <kind>', 'server kind: hysteria2 | hy2scale | pasarguard')
+    .requiredOption(
+      '--kind <kind>',
+      'server kind: hysteria2 | hy2scale | pasarguard | muapi | wgmon',
+    )
     .requiredOption('--name <name>', 'display name (unique)')
     .requiredOption('--url <url>', 'API base URL, e.g. http://203.0.113.10:9999')
     .option('--group <group>', 'group name', '')
@@ -186,6 +198,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'PasarGuard: the node speaks gRPC (SERVICE_PROTOCOL=grpc, the node’s default)',
     )
     .option('--rest', 'PasarGuard: the node speaks REST (SERVICE_PROTOCOL=rest; the CLI’s default)')
+    .option('--key-placement <where>', 'Mu API panel: send the mu key as token | key | query')
+    .option('--create-route <route>', 'WireGuard monitor: create users with upstream | seed')
     .option('--secret-stdin', 'read the secret from stdin')
     .option('--secret-env <var>', 'read the secret from this environment variable')
     .action(async (o: AddOpts) => {
@@ -208,6 +222,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ),
         )
       }
+      Object.assign(options, muWgAddOptions(o.kind, o))
       const r = await withCore(async (_c, call) => {
         const tls = await tlsForAdd(call, {
           url: o.url,
@@ -280,9 +295,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('users with devices and traffic (bytes from the client’s point of view)')
     .option('--online', 'only users online now')
     .action(async (ref: string, o: { online?: boolean }) => {
-      const { snap, accounts } = await withCore(async (core, call) => {
+      const got = await withCore(async (core, call) => {
         const s = resolveOr(core, ref)
+        // Mu panels and WireGuard monitors print the same fields plus their own (mu-wg-commands).
+        const own = await withName(s.name, async () => {
+          if (o.online) checkOnlineFilter(s)
+          return muWgUsers(call, s, { online: Boolean(o.online) }, table)
+        })
+        if (own) return { own }
         return withName(s.name, async () => ({
+          own: null,
           snap: await call('users.list', { serverId: s.id }),
           // Kinds with managed accounts add quota facts (fields added, none changed).
           accounts: KIND_INFO[s.kind].capabilities.accounts
@@ -290,6 +312,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             : null,
         }))
       })
+      if (got.own) {
+        const own = got.own
+        print(own.rows, () => own.human)
+        return
+      }
+      const { snap, accounts } = got
       const byName = new Map((accounts ?? []).map((a) => [a.name, a]))
       if (o.online) snap.users = snap.users.filter((u) => u.online)
       const rows = snap.users.map((u) => {
@@ -369,10 +397,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('kick')
     .argument('<server>', 'id or unique name')
     .argument('<users...>', 'user names (auth ids)')
-    .description('disconnect users (Hysteria 2: one device per user per kick, on its next traffic)')
+    .description(
+      'disconnect users (Hysteria 2: one device per user per kick, on its next traffic; WireGuard monitor: closes the session only)',
+    )
     .action(async (ref: string, users: string[]) => {
       await withCore(async (core, call) => {
         const s = resolveOr(core, ref)
+        if (s.kind === 'wgmon') {
+          // Per-user results and what a WireGuard kick does not do (mu-wg-commands).
+          const r = await withName(s.name, () => wgmonKick(call, s, users))
+          print(r.json, () => r.human)
+          return
+        }
         await withName(s.name, () => call('users.kick', { serverId: s.id, users }))
         print(
           { ok: true, server: s.id, users },
@@ -477,6 +513,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             return { kind: s.kind, ...o.stats }
           }
           if (s.kind === 'pasarguard') return pasarguardStats(call, s)
+          const own = await muWgStats(call, s)
+          if (own) return own
           const snap = await call('users.list', { serverId: s.id })
           const sum = (f: (u: (typeof snap.users)[number]) => number | null) =>
             snap.users.some((u) => f(u) === null)
@@ -492,11 +530,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           }
         })
       })
+      const keyWidth = Math.max(12, ...Object.keys(stats).map((k) => k.length))
       print(
         stats,
         () =>
           Object.entries(stats)
-            .map(([k, v]) => `${k.padEnd(12)} ${v === null ? '—' : String(v)}`)
+            .map(([k, v]) => `${k.padEnd(keyWidth)} ${v === null ? '—' : String(v)}`)
             .join('\n') + '\n',
       )
     })
@@ -572,6 +611,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     stderr: (t) => io.stderr(t),
     waitForStop: () => waitForStop(),
     withName,
+  })
+
+  registerMuWgCommands(program, {
+    withCore: (fn) => withCore(fn),
+    print,
+    isJson: () => json,
+    stdout: (t) => io.stdout(t),
+    stderr: (t) => io.stderr(t),
+    waitForStop: () => waitForStop(),
+    withName,
+  })
+
+  registerBridgeCommands(program, {
+    withCore: (fn) => withCore(fn),
+    print,
+    isJson: () => json,
+    stdout: (t) => io.stdout(t),
+    stderr: (t) => io.stderr(t),
+    waitForStop: () => waitForStop(),
+    withName,
+    setExitCode: (code) => {
+      exitCode = code
+    },
   })
 
   program
@@ -685,6 +747,8 @@ interface AddOpts {
   fingerprint?: string
   grpc?: boolean
   rest?: boolean
+  keyPlacement?: string
+  createRoute?: string
 }
 
 function resolveOr(core: Core, ref: string) {

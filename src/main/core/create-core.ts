@@ -29,6 +29,7 @@ import { createHy2ScaleNetworkHandlers } from './handlers/hy2scale-network'
 import { createHy2ScaleMaintenanceHandlers } from './handlers/hy2scale-maintenance'
 import { createPasarGuardHandlers } from './handlers/pasarguard'
 import { createMuWgHandlers } from './handlers/mu-wg'
+import { createBridges, type BridgeHost } from './handlers/bridge'
 import { tlsCertInfo } from './adapters/http/tls-probe'
 import { createStreamHub } from './streams/stream-hub'
 import { createStreamWatches } from './streams/stream-watches'
@@ -76,6 +77,8 @@ export interface Core {
   readonly handlers: Handlers
   /** Resolves a server by id or unique name (CLI). */
   resolveServer(ref: string): ServerConfig
+  /** The traffic bridges beyond the contract (the CLI runs one in the foreground). */
+  readonly bridges: BridgeHost
   /** Sends an event to every connected UI (hosts: tray clicks → `ui.focusServer`). */
   broadcast: EventSender
   /** Subscribes to every event (hosts: tray, metrics). */
@@ -294,6 +297,29 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   }
   await Promise.all(config.servers.map(refreshHasSecret))
 
+  /** Traffic bridges (issue 6): started with the core unless manual, stopped with it. */
+  const bridges = createBridges({
+    dataDir: deps.dataDir,
+    owner:
+      deps.host === 'cli'
+        ? 'nodedeck bridge run'
+        : deps.host === 'electron'
+          ? 'the NodeDeck app'
+          : 'NodeDeck in browser mode',
+    configs: () => config.bridges,
+    saveConfigs: (next) => persist({ ...config, bridges: next }),
+    endpoints: {
+      server: (id) => config.servers.find((s) => s.id === id),
+      adapter: (id) => monitor.adapter(id),
+      users: (id) => monitor.users(id),
+      probe: (id) => monitor.probe(id),
+      // Without background polling the monitor's last reading may be old: read the source anew.
+      freshMs: deps.manual ? 0 : undefined,
+    },
+    broadcast: (status) => broadcast('bridges.status', status),
+    log,
+  })
+
   const handlers: Handlers = {
     async 'app.info'() {
       const kc = await deps.credentials.check()
@@ -380,6 +406,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       await persist({ ...config, servers: config.servers.filter((s) => s.id !== id) })
       streams.closeServer(id, 'not_found', 'The server was removed.')
       monitor.remove(id)
+      await bridges.host.serverRemoved(id)
       hasSecret.delete(id)
       announceServers()
       return { ok: true as const }
@@ -474,6 +501,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         if (c) safely(() => c.send(name, payload))
       },
     }),
+    ...bridges.handlers,
     ...createMuWgHandlers({
       adapterOf,
       refresh: (serverId) => void monitor.probe(serverId),
@@ -531,8 +559,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     start() {
       monitor.start()
+      if (!deps.manual) void bridges.host.startAll()
     },
     async stop() {
+      await bridges.host.stopAll()
       monitor.stop()
       streamHub.closeAll()
       monitor.closeAdapters()
@@ -553,6 +583,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       )
     },
     broadcast,
+    bridges: bridges.host,
     onEvent(fn) {
       globalListeners.add(fn)
       return () => globalListeners.delete(fn)

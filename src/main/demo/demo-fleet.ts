@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ServerDraftInput } from '../../shared/contract'
+import type { BridgeDraft, ServerDraftInput } from '../../shared/contract'
 import { startHysteria2Emulator, type Hysteria2Emulator } from '../../../emulators/hysteria2/server'
 import { startHy2ScaleEmulator, type Hy2ScaleEmulator } from '../../../emulators/hy2scale/server'
 import {
@@ -36,7 +36,7 @@ export interface DemoFleet {
   readonly bridgeSource: Hysteria2Emulator
   /** Seoul-WG: a WireGuard monitor with simulated peers and sessions. */
   readonly wgmon: WgMonEmulator
-  /** Adds the demo servers to a core created on `dataDir`. */
+  /** Adds the demo servers and the traffic bridge (Busan-5 → Shanghai-Mu) to a core on `dataDir`. */
   populate(core: Core): Promise<void>
   stop(): Promise<void>
 }
@@ -106,6 +106,9 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
       ],
     },
   })
+  // guest@example.com may stay idle in the simulation: one device that moved some traffic makes
+  // sure the bridge has an unmatched name to show (its bytes wait in the journal).
+  busan.moveTraffic(busan.connect('guest@example.com'), 48_000, 1_250_000)
   const seoul = await startWgMonEmulator({
     variant: 'upstream',
     simulate: { users: 12, seed: 9, tickMs: Math.max(tickMs, 1000) },
@@ -259,6 +262,23 @@ export async function startDemoFleet(opts: { tickMs?: number } = {}): Promise<De
           if (!r.ok) throw new Error(`demo: cannot add ${s.draft.name}: ${r.error.message}`)
           added.push((r.data as { id: string }).id)
         }
+        // The traffic bridge Busan-5 → Shanghai-Mu node 1 (rate 1), users matched by email, every
+        // 10 s (the minimum): guest@example.com has no panel user and is listed as unmatched.
+        const idOf = (name: string): string => {
+          const id = added[servers.findIndex((s) => s.draft.name === name)]
+          if (id === undefined) throw new Error(`demo: ${name} was not added`)
+          return id
+        }
+        const draft = {
+          sourceId: idOf('Busan-5'),
+          panelId: idOf('Shanghai-Mu'),
+          nodeId: 1,
+          rule: 'email',
+          intervalSec: 10,
+          trafficRate: 1,
+        } satisfies BridgeDraft
+        const b = await conn.call('bridges.add', { draft })
+        if (!b.ok) throw new Error(`demo: cannot add the bridge: ${b.error.message}`)
       } finally {
         conn.close()
       }

@@ -34,6 +34,7 @@ import { pasarguardEvents, pasarguardMethods } from './kinds/pasarguard'
 import { muapiMethods } from './kinds/muapi'
 import { wgmonMethods } from './kinds/wgmon'
 import { StreamBatchSchema } from './streams'
+import { bridgeEvents, bridgeMethods } from './bridge'
 
 export * from './errors'
 export * from './servers'
@@ -46,6 +47,7 @@ export * from './kinds/pasarguard'
 export * from './kinds/muapi'
 export * from './kinds/wgmon'
 export * from './streams'
+export * from './bridge'
 
 const Id = z.object({ id: z.string().min(1).max(64) })
 const ServerRef = z.object({ serverId: z.string().min(1).max(64) })
@@ -225,6 +227,7 @@ export const methods = {
   ...pasarguardMethods,
   ...muapiMethods,
   ...wgmonMethods,
+  ...bridgeMethods,
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */
@@ -240,6 +243,7 @@ export const events = {
   /** Frames and state of a live stream; only to connections that watch it (`streams.watch`). */
   'stream.batch': StreamBatchSchema,
   ...pasarguardEvents,
+  ...bridgeEvents,
 } as const
 
 export type Methods = typeof methods

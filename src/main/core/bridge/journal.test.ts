@@ -170,6 +170,138 @@ describe('BridgeJournal', () => {
   })
 })
 
+describe('BridgeJournal: verification of lost answers (bridge runner)', () => {
+  it('armSend journals the panel counters of the current attempt; a new attempt clears them', async () => {
+    const j = await BridgeJournal.open(file)
+    await j.recordReading(counters({ a: [10, 20], b: [1, 1] }), map({ a: 1, b: 2 }))
+    let b = (await j.nextBatch())!
+    expect(b.before).toBeNull()
+    await expect(j.armSend(b.id, new Map([[1, { u: 5, d: 5 }]]))).rejects.toThrow(/user 2/)
+    await j.armSend(
+      b.id,
+      new Map([
+        [1, { u: 5, d: 5 }],
+        [2, { u: 0, d: 7 }],
+      ]),
+    )
+    const onDisk = JSON.parse(await readFile(file, 'utf8')) as JournalState
+    expect(onDisk.inflight?.before).toMatchObject({ attempt: 1, users: { 1: { u: 5, d: 5 } } })
+    // Refused by the panel: surely not applied, the snapshot goes.
+    await j.fail(b.id, 'no')
+    expect(j.inflight()?.before).toBeNull()
+    b = (await j.nextBatch())!
+    await j.armSend(
+      b.id,
+      new Map([
+        [1, { u: 5, d: 5 }],
+        [2, { u: 0, d: 7 }],
+      ]),
+    )
+    await j.fail(b.id, 'unknown')
+    // Unknown: the snapshot stays (it is the evidence), and arming again is refused.
+    expect(j.inflight()?.before).toMatchObject({ attempt: 2 })
+    await expect(j.armSend(b.id, new Map())).rejects.toThrow(/reconcile/)
+    await j.reconcile(b.id, false)
+    expect(j.inflight()).toMatchObject({ outcome: 'sending', before: null })
+  })
+
+  it('a crash after armSend loads as unknown with its snapshot; one before it, without', async () => {
+    let j = await BridgeJournal.open(file)
+    await j.recordReading(counters({ a: [1, 2] }), map({ a: 1 }))
+    const b = (await j.nextBatch())!
+    j = await BridgeJournal.open(file)
+    expect(j.inflight()).toMatchObject({ outcome: 'unknown', before: null })
+    await j.reconcile(b.id, false)
+    const again = (await j.nextBatch())!
+    await j.armSend(again.id, new Map([[1, { u: 0, d: 0 }]]))
+    j = await BridgeJournal.open(file)
+    expect(j.inflight()).toMatchObject({
+      outcome: 'unknown',
+      attempts: 2,
+      before: { attempt: 2, users: { 1: { u: 0, d: 0 } } },
+    })
+  })
+
+  it('settle acknowledges the applied items and puts the others back in pending, atomically', async () => {
+    const j = await BridgeJournal.open(file)
+    await j.recordReading(
+      counters({ a: [1, 10], b: [2, 20], c: [3, 30] }),
+      map({ a: 1, b: 2, c: 3 }),
+    )
+    const b = (await j.nextBatch())!
+    await j.recordReading(counters({ b: [5, 20] }), map({ a: 1, b: 2, c: 3 }))
+    await expect(j.settle(b.id, [9])).rejects.toThrow(/not part of batch/)
+    await j.settle(b.id, [1])
+    const s = j.snapshot()
+    expect(s.inflight).toBeNull()
+    expect(s.acked).toEqual({ 1: { u: 1, d: 10 } })
+    expect(s.pending).toEqual({ 2: { u: 5, d: 20 }, 3: { u: 3, d: 30 } })
+    expect(s.lastAck).toMatchObject({ batchId: b.id, users: 1, u: 1, d: 10 })
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(s)
+    // settle(id, []) dissolves a batch known not to be applied.
+    const b2 = (await j.nextBatch())!
+    await j.settle(b2.id, [])
+    expect(j.snapshot().pending).toEqual({ 2: { u: 5, d: 20 }, 3: { u: 3, d: 30 } })
+    expect(j.snapshot().acked).toEqual({ 1: { u: 1, d: 10 } })
+  })
+
+  it('nextBatch({include}) leaves the other users pending; nothing included = no batch', async () => {
+    const j = await BridgeJournal.open(file)
+    await j.recordReading(counters({ a: [1, 1], b: [2, 2] }), map({ a: 1, b: 2 }))
+    expect(await j.nextBatch({ include: () => false })).toBeNull()
+    expect(j.snapshot().seq).toBe(0)
+    const b = (await j.nextBatch({ include: (id) => id === 2 }))!
+    expect(b.items).toEqual([{ userId: 2, u: 2, d: 2 }])
+    expect(j.snapshot().pending).toEqual({ 1: { u: 1, d: 1 } })
+  })
+
+  it('markAttention keeps the numbers until a decision; ack records lastAck', async () => {
+    const j = await BridgeJournal.open(file)
+    await j.recordReading(counters({ a: [4, 4] }), map({ a: 1 }))
+    const b = (await j.nextBatch())!
+    await expect(j.markAttention(b.id, { reason: 'x', items: [] })).rejects.toThrow(/not waiting/)
+    await j.fail(b.id, 'unknown')
+    const item = { userId: 1, u: 4, d: 4, before: { u: 0, d: 0 }, after: { u: 1, d: 0 } }
+    await j.markAttention(b.id, { reason: 'odd', items: [{ ...item, verdict: 'unclear' }] })
+    const reopened = await BridgeJournal.open(file)
+    expect(reopened.inflight()?.attention).toMatchObject({ reason: 'odd', items: [item] })
+    expect(reopened.needsReconcile()).toBe(true)
+    await reopened.reconcile(b.id, true)
+    expect(reopened.snapshot()).toMatchObject({
+      inflight: null,
+      lastAck: { batchId: b.id, users: 1, u: 4, d: 4 },
+    })
+  })
+
+  it('peek reads without writing; a corrupt file is left in place', async () => {
+    expect(await BridgeJournal.peek(file)).toBeNull()
+    expect(await readdir(dir)).toEqual([])
+    const j = await BridgeJournal.open(file)
+    await j.recordReading(counters({ a: [1, 1] }), map({ a: 1 }))
+    await j.nextBatch()
+    const before = await readFile(file, 'utf8')
+    // A 'sending' batch stays 'sending' on disk: peek is no takeover.
+    expect((await BridgeJournal.peek(file))?.inflight?.outcome).toBe('sending')
+    expect(await readFile(file, 'utf8')).toBe(before)
+    await writeFile(
+      file,
+      '{"version":1,"seq":0,"last":{},"pending":{},"unmatched":{},"inflight":{"id":1}}',
+    )
+    await expect(BridgeJournal.peek(file)).rejects.toThrow(/corrupt/)
+    expect(await readdir(dir)).toEqual(['bridge.json'])
+  })
+
+  it('refuses a file whose new fields are malformed', async () => {
+    const j = await BridgeJournal.open(file)
+    await j.recordReading(counters({ a: [1, 1] }), map({ a: 1 }))
+    await j.nextBatch()
+    const s = JSON.parse(await readFile(file, 'utf8')) as JournalState
+    s.inflight!.before = { at: 'x', attempt: -1, users: {} }
+    await writeFile(file, JSON.stringify(s))
+    await expect(BridgeJournal.open(file)).rejects.toMatchObject({ appError: { code: 'storage' } })
+  })
+})
+
 describe('BridgeJournal under random crashes (property)', () => {
   // Across all seeds, the interesting paths must actually have been taken.
   const seen = { crashes: 0, reconcileApplied: 0, reconcileNot: 0, failNo: 0, resets: 0 }

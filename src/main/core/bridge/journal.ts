@@ -43,6 +43,21 @@
  * crash at any point resumes from the last persisted state. Counters are cumulative at the source,
  * so a reading lost by a crash is re-read as part of the next delta.
  *
+ * Verification of a lost ack (added for the bridge runner, `bridge.ts`):
+ * - `armSend(batch.id, before)` persists, right before a send, the panel's `{u, d}` of every user
+ *   of the batch (`inflight.before`). `before` is null while the current attempt has not been
+ *   sent: `nextBatch()`, `fail(id, 'no')` and `reconcile(id, false)` clear it. So an `'unknown'`
+ *   batch with `before === null` never reached the panel in its current attempt.
+ * - `settle(batch.id, appliedUserIds)`: per-item outcome (the panel applies a batch item by item
+ *   and may stop midway): the applied items move into `acked`, the others back into `pending`.
+ *   `settle(id, [])` dissolves a batch known not to be applied (e.g. one of its users no longer
+ *   exists on the panel) so that a new batch can be built without that user.
+ * - `markAttention(batch.id, attention)`: the panel's counters could not tell; the batch stays
+ *   `'unknown'` with the numbers until an admin decides (`reconcile`), never decided again
+ *   automatically (later reports by other nodes could make a wrong guess look right).
+ * - `nextBatch({include})` builds a new batch only of the users `include` accepts; the others
+ *   stay in `pending`.
+ *
  * Loading (`BridgeJournal.open`): an inflight batch with outcome `'sending'` means the process
  * stopped between `nextBatch()` and `ack()`/`fail()`: the send may have reached the panel, which is
  * exactly the `'unknown'` case. It is therefore loaded as `'unknown'` (reconcile before anything
@@ -77,6 +92,34 @@ export interface BatchItem extends Bytes {
 
 export type BatchOutcome = 'sending' | 'unknown'
 
+/** The panel's counters of a batch's users, read right before its current attempt was sent. */
+export interface PanelBefore {
+  /** ISO time of the read (the send followed it). */
+  at: string
+  /** The attempt (`InflightBatch.attempts`) this snapshot was taken for. */
+  attempt: number
+  /** Per panel user id, the panel's `{u, d}` (bytes after the node's rate). */
+  users: Record<string, Bytes>
+}
+
+/** What the bridge found about one item when the panel's counters could not tell. */
+export interface AttentionItem extends BatchItem {
+  /** The panel's counters before the send; null when unknown. */
+  before: Bytes | null
+  /** The panel's counters when checked; null when the panel no longer has the user. */
+  after: Bytes | null
+  verdict: 'applied' | 'unchanged' | 'either' | 'unclear'
+}
+
+/** Why a batch waits for an admin's decision, with the numbers. */
+export interface BatchAttention {
+  /** ISO time it was found. */
+  at: string
+  /** One sentence: what does not add up. */
+  reason: string
+  items: AttentionItem[]
+}
+
 export interface InflightBatch {
   /** Monotonic per journal, starting at 1. */
   id: number
@@ -86,6 +129,10 @@ export interface InflightBatch {
   /** How many times `nextBatch()` handed it out for sending. */
   attempts: number
   outcome: BatchOutcome
+  /** See {@link PanelBefore}; null (or absent, in older files) = the current attempt was not sent. */
+  before?: PanelBefore | null
+  /** Set while the batch waits for an admin's decision (outcome `'unknown'`). */
+  attention?: BatchAttention | null
 }
 
 /** The persisted state (version 1). */
@@ -102,8 +149,20 @@ export interface JournalState {
   inflight: InflightBatch | null
   /** Per panel user id. */
   acked: Record<string, Bytes>
+  /** The last batch (or part of one) the panel confirmed; absent in older files. */
+  lastAck?: LastAck | null
   /** ISO time of the last persisted change. */
   updatedAt: string
+}
+
+/** What the panel confirmed last (for the UI): batch id, its users and raw bytes. */
+export interface LastAck {
+  batchId: number
+  /** ISO time of the acknowledgement. */
+  at: string
+  users: number
+  u: number
+  d: number
 }
 
 export interface OpenOptions {
@@ -192,6 +251,12 @@ function invalidReason(s: unknown): string | null {
   if (!validRecord(s.unmatched, isBytes)) return 'bad unmatched'
   if (!validRecord(s.acked, isBytes, isUserIdKey)) return 'bad acked'
   if (typeof s.updatedAt !== 'string') return 'bad updatedAt'
+  const la = s.lastAck
+  if (la !== undefined && la !== null) {
+    if (!isObj(la) || !isCount(la.batchId) || typeof la.at !== 'string' || !isBytes(la)) {
+      return 'bad lastAck'
+    }
+  }
   const b = s.inflight
   if (b !== null) {
     if (!isObj(b)) return 'bad inflight'
@@ -204,6 +269,29 @@ function invalidReason(s: unknown): string | null {
       !b.items.every((it) => isBytes(it) && isObj(it) && isCount(it.userId) && it.userId > 0)
     ) {
       return 'bad inflight items'
+    }
+    const before = b.before
+    if (before !== undefined && before !== null) {
+      if (
+        !isObj(before) ||
+        typeof before.at !== 'string' ||
+        !isCount(before.attempt) ||
+        !validRecord(before.users, isBytes, isUserIdKey)
+      ) {
+        return 'bad inflight before'
+      }
+    }
+    const att = b.attention
+    if (att !== undefined && att !== null) {
+      if (
+        !isObj(att) ||
+        typeof att.at !== 'string' ||
+        typeof att.reason !== 'string' ||
+        !Array.isArray(att.items) ||
+        !att.items.every((it) => isObj(it) && isCount(it.userId))
+      ) {
+        return 'bad inflight attention'
+      }
     }
   }
   return null
@@ -271,6 +359,28 @@ export class BridgeJournal {
     return j
   }
 
+  /**
+   * Reads the journal at `path` without taking it over (no write, no migration): the state as
+   * persisted, or null when there is no journal. A corrupt file is left in place and a `storage`
+   * error is thrown. For showing a bridge another process runs.
+   */
+  static async peek(path: string): Promise<JournalState | null> {
+    const text = await readFileIfExists(path)
+    if (text === null) return null
+    let parsed: unknown
+    let reason: string | null
+    try {
+      parsed = JSON.parse(text)
+      reason = invalidReason(parsed)
+    } catch {
+      reason = 'not JSON'
+    }
+    if (reason !== null) {
+      storageError(`The traffic bridge journal ${path} is corrupt (${reason}).`, { path })
+    }
+    return parsed as JournalState
+  }
+
   /** A copy of the whole state (for the UI and tests). */
   snapshot(): JournalState {
     return clone(this.state)
@@ -334,19 +444,20 @@ export class BridgeJournal {
 
   /**
    * The batch to send now: the inflight one again (same id, same items) or a new one made of all
-   * `pending`; null when there is nothing to send. Counts an attempt (persisted). Throws while
-   * the inflight batch needs reconciling.
+   * `pending` (only the users `include` accepts, when given: the others stay pending); null when
+   * there is nothing to send. Counts an attempt (persisted) and clears `before` (this attempt is
+   * not sent yet). Throws while the inflight batch needs reconciling.
    */
-  async nextBatch(): Promise<InflightBatch | null> {
+  async nextBatch(
+    opts: { include?: (userId: number) => boolean } = {},
+  ): Promise<InflightBatch | null> {
     const r = await this.mutate((s): InflightBatch | null | typeof NOTHING => {
-      if (s.inflight === null && !Object.values(s.pending).some((b) => b.u > 0 || b.d > 0)) {
-        return NOTHING
-      }
       if (s.inflight === null) {
         const items: BatchItem[] = Object.entries(s.pending)
           .map(([k, v]) => ({ userId: Number(k), u: v.u, d: v.d }))
-          .filter((it) => it.u > 0 || it.d > 0)
+          .filter((it) => (it.u > 0 || it.d > 0) && (opts.include?.(it.userId) ?? true))
           .sort((a, b) => a.userId - b.userId)
+        if (items.length === 0) return NOTHING
         s.seq += 1
         s.inflight = {
           id: s.seq,
@@ -355,7 +466,10 @@ export class BridgeJournal {
           attempts: 0,
           outcome: 'sending',
         }
-        s.pending = {}
+        for (const it of items) delete s.pending[it.userId]
+        // Zero entries are not kept.
+        for (const [k, v] of Object.entries(s.pending))
+          if (v.u === 0 && v.d === 0) delete s.pending[k]
       }
       if (s.inflight.outcome === 'unknown') {
         invalid(
@@ -364,9 +478,80 @@ export class BridgeJournal {
         )
       }
       s.inflight.attempts += 1
+      s.inflight.before = null
+      s.inflight.attention = null
       return clone(s.inflight)
     })
     return r === NOTHING ? null : r
+  }
+
+  /**
+   * Records, right before sending batch `batchId`, the panel's counters of its users (every user
+   * of the batch must be in `before`). Persisted before it resolves: from then on, the current
+   * attempt counts as sent.
+   */
+  armSend(batchId: number, before: ReadonlyMap<number, Bytes>): Promise<void> {
+    return this.mutate((s) => {
+      const b = this.requireInflight(s, batchId, 'arm')
+      if (b.outcome !== 'sending') {
+        invalid(`Batch ${batchId} may already have been counted: reconcile it before sending.`)
+      }
+      const users: Record<string, Bytes> = {}
+      for (const it of b.items) {
+        const v = before.get(it.userId)
+        if (v === undefined) invalid(`The panel counters of user ${it.userId} are missing.`)
+        users[it.userId] = {
+          u: toByteCount(v.u, `The panel's upload counter of user ${it.userId}`),
+          d: toByteCount(v.d, `The panel's download counter of user ${it.userId}`),
+        }
+      }
+      b.before = { at: this.now().toISOString(), attempt: b.attempts, users }
+    })
+  }
+
+  /**
+   * Settles batch `batchId` item by item: the items of `appliedUserIds` move into `acked`, the
+   * others back into `pending`; the batch is done. `[]` = nothing of it reached the panel.
+   */
+  settle(batchId: number, appliedUserIds: readonly number[]): Promise<void> {
+    return this.mutate((s) => {
+      const b = this.requireInflight(s, batchId, 'settle')
+      const applied = new Set(appliedUserIds)
+      for (const id of applied) {
+        if (!b.items.some((it) => it.userId === id)) {
+          invalid(`User ${id} is not part of batch ${batchId}.`)
+        }
+      }
+      const ackedItems = b.items.filter((it) => applied.has(it.userId))
+      if (ackedItems.length > 0) s.lastAck = this.lastAckOf(batchId, ackedItems)
+      for (const it of b.items) {
+        if (applied.has(it.userId)) {
+          s.acked[it.userId] = add(
+            s.acked[it.userId],
+            it.u,
+            it.d,
+            `acked bytes of user ${it.userId}`,
+          )
+        } else {
+          s.pending[it.userId] = add(
+            s.pending[it.userId],
+            it.u,
+            it.d,
+            `pending bytes of user ${it.userId}`,
+          )
+        }
+      }
+      s.inflight = null
+    })
+  }
+
+  /** Batch `batchId` (outcome unknown) waits for an admin's decision; see {@link BatchAttention}. */
+  markAttention(batchId: number, attention: Omit<BatchAttention, 'at'>): Promise<void> {
+    return this.mutate((s) => {
+      const b = this.requireInflight(s, batchId, 'flag')
+      if (b.outcome !== 'unknown') invalid(`Batch ${batchId} is not waiting for a decision.`)
+      b.attention = { at: this.now().toISOString(), ...clone(attention) }
+    })
   }
 
   /** The panel accepted batch `batchId`: its items move into `acked`. */
@@ -376,6 +561,7 @@ export class BridgeJournal {
       for (const it of b.items) {
         s.acked[it.userId] = add(s.acked[it.userId], it.u, it.d, `acked bytes of user ${it.userId}`)
       }
+      s.lastAck = this.lastAckOf(batchId, b.items)
       s.inflight = null
     })
   }
@@ -388,7 +574,8 @@ export class BridgeJournal {
     return this.mutate((s) => {
       const b = this.requireInflight(s, batchId, 'fail')
       if (applied === 'unknown') b.outcome = 'unknown'
-      else if (applied !== 'no') invalid(`Unknown report outcome ${String(applied)}.`)
+      else if (applied === 'no') b.before = null
+      else invalid(`Unknown report outcome ${String(applied)}.`)
     })
   }
 
@@ -399,8 +586,21 @@ export class BridgeJournal {
   reconcile(batchId: number, appliedOnPanel: boolean): Promise<void> {
     if (appliedOnPanel) return this.ack(batchId)
     return this.mutate((s) => {
-      this.requireInflight(s, batchId, 'reconcile').outcome = 'sending'
+      const b = this.requireInflight(s, batchId, 'reconcile')
+      b.outcome = 'sending'
+      b.before = null
+      b.attention = null
     })
+  }
+
+  private lastAckOf(batchId: number, items: readonly BatchItem[]): LastAck {
+    return {
+      batchId,
+      at: this.now().toISOString(),
+      users: items.length,
+      u: items.reduce((a, it) => a + it.u, 0),
+      d: items.reduce((a, it) => a + it.d, 0),
+    }
   }
 
   private requireInflight(s: JournalState, batchId: number, what: string): InflightBatch {

@@ -41,6 +41,7 @@ function sample(): ConfigFile {
     version: CONFIG_VERSION,
     servers: [server('s1'), server('s2', { tls: { fingerprintSha256: 'AB'.repeat(32) } })],
     settings: { locale: 'zh-CN', theme: 'dark' },
+    bridges: [],
   }
 }
 
@@ -67,6 +68,14 @@ describe('config store', () => {
     const loaded = await loadConfig(dir)
     expect(loaded.problem).toBeNull()
     expect(loaded.config).toEqual(cfg)
+  })
+
+  it('loads a file written before traffic bridges existed, with no bridges', async () => {
+    const { bridges: _bridges, ...before } = sample()
+    await writeFile(configPath(dir), JSON.stringify(before))
+    const loaded = await loadConfig(dir)
+    expect(loaded.problem).toBeNull()
+    expect(loaded.config).toEqual(sample())
   })
 
   it('creates the data directory and writes the file with mode 0600', async () => {

@@ -1,17 +1,24 @@
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { ServerConfigSchema, SettingsSchema, fail } from '../../../shared/contract'
+import {
+  BridgeConfigSchema,
+  ServerConfigSchema,
+  SettingsSchema,
+  fail,
+} from '../../../shared/contract'
 import { readFileIfExists, writeFileAtomic } from '../util/atomic-file'
 
 /** Current version of the config file format. */
 export const CONFIG_VERSION = 1
 
-/** The config file: servers (no secrets, ever) and preferences. */
+/** The config file: servers (no secrets, ever), preferences and traffic bridges. */
 export const ConfigFileSchema = z.object({
   version: z.literal(CONFIG_VERSION),
   servers: z.array(ServerConfigSchema),
   settings: SettingsSchema,
+  /** Traffic bridges (issue 6); absent in files written before them. */
+  bridges: z.array(BridgeConfigSchema).default([]),
 })
 export type ConfigFile = z.infer<typeof ConfigFileSchema>
 
@@ -29,7 +36,7 @@ export function configPath(dataDir: string): string {
 
 /** An empty config. */
 export function emptyConfig(): ConfigFile {
-  return { version: CONFIG_VERSION, servers: [], settings: SettingsSchema.parse({}) }
+  return { version: CONFIG_VERSION, servers: [], settings: SettingsSchema.parse({}), bridges: [] }
 }
 
 /**

@@ -35,7 +35,15 @@ export function createMuWgHandlers(ctx: FacetContext): Pick<Handlers, MuWgMethod
   }
 
   return {
-    'muapi.users': ({ serverId }) => run(serverId, () => mu(serverId).users()),
+    'muapi.users': ({ serverId, maxAgeMs }) =>
+      run(serverId, async () => {
+        const facet = mu(serverId)
+        const last = maxAgeMs ? facet.lastUsers() : null
+        if (last && maxAgeMs && Date.now() - last.at <= maxAgeMs) {
+          return { users: last.users, fetchedAt: last.at }
+        }
+        return facet.users()
+      }),
     'muapi.nodeUsers': ({ serverId, nodeId }) =>
       run(serverId, () => mu(serverId).nodeUsers(nodeId)),
 
@@ -43,6 +51,8 @@ export function createMuWgHandlers(ctx: FacetContext): Pick<Handlers, MuWgMethod
     'wgmon.status': ({ serverId }) => run(serverId, () => wg(serverId).status()),
     'wgmon.users': ({ serverId, page, perPage, search, status }) =>
       run(serverId, () => wg(serverId).management({ page, perPage, search, status })),
+    'wgmon.allUsers': ({ serverId }) =>
+      run(serverId, async () => ({ users: await wg(serverId).users() })),
     'wgmon.events': ({ serverId }) =>
       run(serverId, async () => ({
         events: await wg(serverId).events(),

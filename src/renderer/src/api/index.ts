@@ -285,6 +285,41 @@ export const api = {
     /** Replaces the whole user set; progress comes as `pasarguard.syncProgress` events. */
     syncUsers: (input: MethodInput<'pasarguard.syncUsers'>) => call('pasarguard.syncUsers', input),
   },
+  /** WireGuard monitor (apis.md §5): one request at a time per server (the core queues them). */
+  wgmon: {
+    dashboard: (serverId: string) => call('wgmon.dashboard', { serverId }),
+    status: (serverId: string) => call('wgmon.status', { serverId }),
+    users: (input: MethodInput<'wgmon.users'>) => call('wgmon.users', input),
+    allUsers: (serverId: string) => call('wgmon.allUsers', { serverId }),
+    events: (serverId: string) => call('wgmon.events', { serverId }),
+    eventHistory: (input: MethodInput<'wgmon.eventHistory'>) => call('wgmon.eventHistory', input),
+    chart: (serverId: string, days: number) => call('wgmon.chart', { serverId, days }),
+    action: (input: MethodInput<'wgmon.action'>) => call('wgmon.action', input),
+    create: (input: MethodInput<'wgmon.create'>) => call('wgmon.create', input),
+    update: (input: MethodInput<'wgmon.update'>) => call('wgmon.update', input),
+    remove: (serverId: string, userId: number) => call('wgmon.delete', { serverId, userId }),
+  },
+  /** Mu API v2 panel (apis.md §4): its users with quotas, and the users of one node. */
+  muapi: {
+    /** `maxAgeMs`: a read that recent (e.g. the health poll's) will do; absent = read now. */
+    users: (serverId: string, maxAgeMs?: number) =>
+      call('muapi.users', maxAgeMs === undefined ? { serverId } : { serverId, maxAgeMs }),
+    nodeUsers: (serverId: string, nodeId: number) => call('muapi.nodeUsers', { serverId, nodeId }),
+  },
+  /** Traffic bridges (issue 6): a source server's per-user traffic reported to a Mu API node. */
+  bridges: {
+    list: () => call('bridges.list', undefined),
+    add: (draft: MethodInput<'bridges.add'>['draft']) => call('bridges.add', { draft }),
+    update: (id: string, patch: MethodInput<'bridges.update'>['patch']) =>
+      call('bridges.update', { id, patch }),
+    /** `force` discards bytes the journal still holds: they are never reported. */
+    remove: (id: string, force: boolean) => call('bridges.remove', { id, force }),
+    preview: (input: MethodInput<'bridges.preview'>) => call('bridges.preview', input),
+    runNow: (id: string) => call('bridges.runNow', { id }),
+    setEnabled: (id: string, enabled: boolean) => call('bridges.setEnabled', { id, enabled }),
+    resolve: (id: string, decision: MethodInput<'bridges.resolve'>['decision']) =>
+      call('bridges.resolve', { id, decision }),
+  },
   live: {
     watch: (serverId: string) => call('live.watch', { serverId }),
     unwatch: (serverId: string) => call('live.unwatch', { serverId }),

@@ -8,6 +8,7 @@ import { useTabsStore } from '../stores/tabs'
 import { useUsersStore } from '../stores/users'
 import { showBrowserNotification } from '../utils/browser-notify'
 import { showError } from '../utils/discrete'
+import { useBridgesSync } from './use-bridges-sync'
 import { useConnectionStatus, useOnConnected, useSubscription } from './use-subscription'
 
 /**
@@ -45,6 +46,8 @@ export function useAppSync(): void {
     tabs.prune(servers.order)
   })
   useSubscription('server.status', (s) => servers.queueStatus(s))
+  // Traffic bridges: their list and live status (the Bridges tab, the fleet's badges).
+  useBridgesSync()
   useSubscription('users.snapshot', (snap) => users.apply(snap))
   useSubscription('settings.changed', (s) => app.applySettings(s))
   // The host (tray menu, notification click) asks to show a server.

@@ -2,7 +2,10 @@ import tlsEnUS from './parts/tls.en-US'
 import hy2netEnUS from './parts/hy2net.en-US'
 import hy2maintEnUS from './parts/hy2maint.en-US'
 import pasarguardEnUS from './parts/pasarguard.en-US'
+import muapiEnUS from './parts/muapi.en-US'
 import logsEnUS from './parts/logs.en-US'
+import wgmonEnUS from './parts/wgmon.en-US'
+import bridgesEnUS from './parts/bridges.en-US'
 
 /**
  * English messages: the schema every other locale must satisfy (`MessageSchema`).
@@ -601,6 +604,9 @@ const enUS = {
   hy2net: hy2netEnUS,
   hy2maint: hy2maintEnUS,
   pasarguard: pasarguardEnUS,
+  muapi: muapiEnUS,
+  wgmon: wgmonEnUS,
+  bridges: bridgesEnUS,
   logs: logsEnUS,
   tls: tlsEnUS,
   errors: {

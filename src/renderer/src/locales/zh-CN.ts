@@ -3,7 +3,10 @@ import type { MessageSchema } from './en-US'
 import hy2netZhCN from './parts/hy2net.zh-CN'
 import hy2maintZhCN from './parts/hy2maint.zh-CN'
 import pasarguardZhCN from './parts/pasarguard.zh-CN'
+import muapiZhCN from './parts/muapi.zh-CN'
 import logsZhCN from './parts/logs.zh-CN'
+import wgmonZhCN from './parts/wgmon.zh-CN'
+import bridgesZhCN from './parts/bridges.zh-CN'
 
 /** 简体中文。类型为 en-US 的 schema：缺少或多出的键都是类型错误。 */
 const zhCN: MessageSchema = {
@@ -582,6 +585,9 @@ const zhCN: MessageSchema = {
   hy2net: hy2netZhCN,
   hy2maint: hy2maintZhCN,
   pasarguard: pasarguardZhCN,
+  muapi: muapiZhCN,
+  wgmon: wgmonZhCN,
+  bridges: bridgesZhCN,
   logs: logsZhCN,
   tls: tlsZhCN,
   errors: {

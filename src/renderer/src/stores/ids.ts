@@ -14,4 +14,7 @@ export enum SetupStoreId {
   Hy2Maintenance = 'hy2-maintenance',
   Hy2Network = 'hy2-network',
   PasarGuard = 'pasarguard',
+  MuApi = 'muapi',
+  WgMon = 'wgmon',
+  Bridges = 'bridges',
 }

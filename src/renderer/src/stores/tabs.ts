@@ -5,6 +5,8 @@ import { SetupStoreId } from './ids'
 
 /** The name of the always-present first tab. */
 export const FLEET_TAB = 'fleet'
+/** The always-present Bridges tab (traffic bridges), after the fleet. */
+export const BRIDGES_TAB = 'bridges'
 
 /** localStorage key of the open tabs: server ids only, never anything secret. */
 const TABS_KEY = 'nodedeck.tabs'
@@ -56,7 +58,8 @@ export const useTabsStore = defineStore(SetupStoreId.Tabs, () => {
   function prune(existing: readonly string[]): void {
     const keep = new Set(existing)
     for (const id of open.value) if (!keep.has(id)) close(id)
-    if (active.value !== FLEET_TAB && !open.value.includes(active.value)) active.value = FLEET_TAB
+    const fixed = active.value === FLEET_TAB || active.value === BRIDGES_TAB
+    if (!fixed && !open.value.includes(active.value)) active.value = FLEET_TAB
   }
 
   return { open, active, openServer, close, activate, prune }

@@ -53,9 +53,13 @@ const NodeId = z.number().int().min(1).max(2_147_483_647)
 
 /** The Mu API methods of the contract. */
 export const muapiMethods = {
-  /** Every user (`GET /users`), with the time of the read. */
+  /**
+   * Every user (`GET /users`), with the time of the read. With `maxAgeMs`, the adapter's last read
+   * (a health poll reads the same list) is returned when it is at most that old: an open panel
+   * view then does not download a big panel's list a second time each interval.
+   */
   'muapi.users': {
-    input: ServerRef,
+    input: ServerRef.extend({ maxAgeMs: z.number().int().min(0).max(3_600_000).optional() }),
     output: z.object({ users: z.array(MuUserSchema), fetchedAt: z.number() }),
   },
   /** The users of one node (`GET /nodes/{id}/users`). */

@@ -165,6 +165,14 @@ export const wgmonMethods = {
       pagination: WgMonPaginationSchema,
     }),
   },
+  /**
+   * Every user as the raw list has it (`GET /api/users`): the only read that carries the tunnel
+   * address (`clientIp`; the management view leaves it out). One request for the whole list.
+   */
+  'wgmon.allUsers': {
+    input: ServerRef,
+    output: z.object({ users: z.array(WgMonUserSchema) }),
+  },
   /** Latest event per user (online first, at most 100). */
   'wgmon.events': {
     input: ServerRef,

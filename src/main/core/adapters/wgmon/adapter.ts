@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AppErrorException, appError, type SessionRow } from '../../../../shared/contract'
 import type { AdapterContext, KindModule, PollResult, ServerAdapter } from '../adapter'
+import { createSerialQueue, type SerialQueue } from './queue'
 import {
   createWgMonClient,
   type WgMonClient,
@@ -20,6 +21,27 @@ export const WGMON_SECRET_KEY = 'none'
 export const WGMON_POLL_PAGE = 100
 /** The most pages one poll reads (10,000 users); beyond, the poll is partial. */
 export const WGMON_POLL_MAX_PAGES = 100
+
+/**
+ * One queue per monitor address, shared by every adapter of it: the app's adapter and the one a
+ * "Test connection" or a CLI probe builds must not send two requests at once to the
+ * single-threaded server either.
+ */
+const QUEUES = new Map<string, SerialQueue>()
+function queueFor(serverId: string, url: string): SerialQueue {
+  let key: string
+  try {
+    key = new URL(url).origin
+  } catch {
+    key = url
+  }
+  let q = QUEUES.get(key)
+  if (!q) {
+    q = createSerialQueue({ serverId })
+    QUEUES.set(key, q)
+  }
+  return q
+}
 
 /**
  * The name NodeDeck shows for a monitor user: its nickname, or `User_<id>` as the monitor's own
@@ -55,6 +77,7 @@ export function createWgMonAdapter(ctx: AdapterContext): ServerAdapter {
   let learnedRoute: WgMonCreateRoute = options.createRoute
   const client: WgMonClient = createWgMonClient({
     serverId: server.id,
+    queue: queueFor(server.id, server.url),
     baseUrl: server.url,
     http: ctx.http,
     tls: server.tls,
@@ -67,16 +90,34 @@ export function createWgMonAdapter(ctx: AdapterContext): ServerAdapter {
   /** id → name of the last full read, for kick by name and sessions. */
   let names = new Map<number, string>()
 
+  /**
+   * Every user, read page by page. The monitor orders its pages by online state and last login,
+   * which can change between two pages (a user who logs in moves up): a user may then come twice
+   * (kept once, by id) or not at all. A read that found fewer users than the server counts is
+   * repeated once; if it is still short it is returned as incomplete (the missing users' counters
+   * are unknown in that poll, never 0).
+   */
   async function allUsers(
     signal?: AbortSignal,
   ): Promise<{ users: WgMonManagedUser[]; complete: boolean }> {
-    const users: WgMonManagedUser[] = []
-    for (let page = 1; page <= WGMON_POLL_MAX_PAGES; page++) {
-      const r = await client.management({ page, perPage: WGMON_POLL_PAGE, status: 'all' }, signal)
-      users.push(...r.users)
-      if (!r.pagination.hasNext || r.users.length === 0) return { users, complete: true }
+    let last: { users: WgMonManagedUser[]; complete: boolean } = { users: [], complete: false }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const byId = new Map<number, WgMonManagedUser>()
+      let total = 0
+      let complete = false
+      for (let page = 1; page <= WGMON_POLL_MAX_PAGES; page++) {
+        const r = await client.management({ page, perPage: WGMON_POLL_PAGE, status: 'all' }, signal)
+        if (page === 1) total = r.pagination.total
+        for (const u of r.users) if (!byId.has(u.id)) byId.set(u.id, u)
+        if (!r.pagination.hasNext || r.users.length === 0) {
+          complete = true
+          break
+        }
+      }
+      last = { users: [...byId.values()], complete: complete && byId.size >= total }
+      if (last.complete || !complete) return last
     }
-    return { users, complete: false }
+    return last
   }
 
   async function idsOf(requested: string[], signal?: AbortSignal): Promise<Map<string, number>> {
@@ -124,7 +165,9 @@ export function createWgMonAdapter(ctx: AdapterContext): ServerAdapter {
           ? null
           : appError(
               'bad_payload',
-              `The monitor has more than ${WGMON_POLL_PAGE * WGMON_POLL_MAX_PAGES} users; NodeDeck reads the first ${WGMON_POLL_PAGE * WGMON_POLL_MAX_PAGES} in each poll.`,
+              users.length >= WGMON_POLL_PAGE * WGMON_POLL_MAX_PAGES
+                ? `The monitor has more than ${WGMON_POLL_PAGE * WGMON_POLL_MAX_PAGES} users; NodeDeck reads the first ${WGMON_POLL_PAGE * WGMON_POLL_MAX_PAGES} in each poll.`
+                : 'The monitor’s user list changed while NodeDeck read it page by page (users logging in move between pages); some users are missing from this reading and shown as unknown. The next poll reads them again.',
               { serverId: server.id },
             ),
         users: {

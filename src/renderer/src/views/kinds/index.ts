@@ -10,6 +10,6 @@ export const KIND_PANELS: Record<ServerKind, Component | null> = {
   hysteria2: defineAsyncComponent(() => import('./hysteria2/index.vue')),
   hy2scale: defineAsyncComponent(() => import('./hy2scale/index.vue')),
   pasarguard: defineAsyncComponent(() => import('./pasarguard/index.vue')),
-  muapi: null,
-  wgmon: null,
+  muapi: defineAsyncComponent(() => import('./muapi/index.vue')),
+  wgmon: defineAsyncComponent(() => import('./wgmon/index.vue')),
 }
