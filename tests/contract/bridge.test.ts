@@ -5,7 +5,7 @@
  * report is one `bridges.runNow`.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -405,6 +405,35 @@ describe('traffic bridge against the emulators', () => {
       bridges: unknown[]
     }
     expect(saved.bridges).toEqual([v.config])
+  })
+
+  it('a bridge config.json lost is resumed from its journal when added again (no re-report)', async () => {
+    const w = await world()
+    const id = await addBridge(w)
+    w.move('1', 10, 10)
+    await w.call('bridges.runNow', { id })
+    // Another process rewrote config.json from an older copy: the bridge is gone from it.
+    const cfgPath = join(w.dataDir, 'config.json')
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as { bridges: unknown[] }
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, bridges: [] }))
+    const again = await createCore({
+      dataDir: w.dataDir,
+      credentials: w.store,
+      host: 'cli',
+      capabilities: { tray: false, nativeNotifications: false, saveDialog: false },
+      manual: true,
+    })
+    cleanups.push(() => again.stop())
+    const conn = again.connect(() => undefined)
+    cleanups.push(() => conn.close())
+    const r = await conn.call('bridges.add', {
+      draft: { sourceId: w.hyId, panelId: w.muId, nodeId: 7 },
+    })
+    expect(r).toEqual({ ok: true, data: { id } })
+    w.move('1', 1, 0)
+    const s = await again.bridges.runOnce(id)
+    expect(s.acked).toEqual({ u: 11, d: 10 })
+    expect(w.panel(1)).toEqual({ u: 11, d: 10 })
   })
 
   it('remove: refused while bytes wait unless forced; the journal is kept aside', async () => {

@@ -6,6 +6,7 @@ import {
   type AppError,
   type BridgePatch,
   type BridgeRule,
+  type BridgeStartFrom,
   type BridgeStatus,
   type BridgeView,
   type MethodInput,
@@ -41,6 +42,7 @@ interface RunOpts {
   rate?: number
   settle?: number
   online: boolean
+  startFrom?: string
   once?: boolean
 }
 
@@ -52,6 +54,14 @@ function parseRule(v: string | undefined): BridgeRule | undefined {
   if ((BRIDGE_RULES as readonly string[]).includes(v)) return v as BridgeRule
   throw new AppErrorException(
     appError('invalid_input', `Unknown rule "${v}". Use ${BRIDGE_RULES.join(', ')}.`),
+  )
+}
+
+function parseStartFrom(v: string | undefined): BridgeStartFrom | undefined {
+  if (v === undefined) return undefined
+  if (v === 'source_start' || v === 'now') return v
+  throw new AppErrorException(
+    appError('invalid_input', `Unknown --start-from "${v}". Use source_start or now.`),
   )
 }
 
@@ -152,6 +162,10 @@ export function registerBridgeCommands(program: Command, kit: BridgeCliKit): voi
     )
     .option('--no-online', 'do not report the online count')
     .option(
+      '--start-from <when>',
+      'for a new bridge only: source_start = report everything the source counted since it started (default); now = take the first reading as a baseline and report only what is counted after it (the earlier traffic was reported by something else)',
+    )
+    .option(
       '--once',
       'one report (settling a lost answer first), then exit: 0, or 1 with the error',
     )
@@ -182,6 +196,7 @@ export function registerBridgeCommands(program: Command, kit: BridgeCliKit): voi
                 trafficRate: o.rate,
                 settleSec: o.settle,
                 reportOnline: o.online,
+                startFrom: parseStartFrom(o.startFrom),
                 // Run from here; the app runs it only once enabled there.
                 enabled: false,
               },

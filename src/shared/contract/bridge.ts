@@ -30,6 +30,15 @@ export const BRIDGE_INTERVAL = { min: 10, max: 3600, default: 60 } as const
 /** Seconds to wait after a report whose answer was lost before reading the panel to verify it. */
 export const BRIDGE_SETTLE = { min: 0, max: 3600, default: 60 } as const
 
+/**
+ * Where a new bridge starts counting: `source_start` = everything the source has counted since it
+ * started (the node's traffic so far was never reported to this panel), `now` = only what the
+ * source counts after the bridge's first reading (the earlier traffic was reported by something
+ * else). Chosen once: it only matters for a bridge's first reading.
+ */
+export const BridgeStartFromSchema = z.enum(['source_start', 'now'])
+export type BridgeStartFrom = z.infer<typeof BridgeStartFromSchema>
+
 /** The settings an admin chooses (what the add dialog and `bridges.update` send). */
 const bridgeSettings = {
   /** Display name; empty = made from the servers' names and the node id. */
@@ -66,6 +75,7 @@ export const BridgeDraftSchema = z.object({
   trafficRate: bridgeSettings.trafficRate.default(1),
   settleSec: bridgeSettings.settleSec.default(BRIDGE_SETTLE.default),
   enabled: bridgeSettings.enabled.default(true),
+  startFrom: BridgeStartFromSchema.default('source_start'),
 })
 export type BridgeDraft = z.input<typeof BridgeDraftSchema>
 
@@ -95,6 +105,7 @@ export const BridgeConfigSchema = z.object({
   trafficRate: bridgeSettings.trafficRate,
   settleSec: bridgeSettings.settleSec.default(BRIDGE_SETTLE.default),
   enabled: bridgeSettings.enabled,
+  startFrom: BridgeStartFromSchema.default('source_start'),
   createdAt: z.number(),
 })
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>

@@ -167,6 +167,7 @@ function config(extra: Partial<BridgeConfig> = {}): BridgeConfig {
     trafficRate: 1,
     settleSec: 0,
     enabled: true,
+    startFrom: 'source_start',
     createdAt: 0,
     ...extra,
   }
@@ -236,6 +237,32 @@ describe('BridgeRunner', () => {
     expect(panel.reports[1]).toEqual([{ userId: 9, u: 8, d: 80 }])
     expect(s.unmatched.map((u) => u.name)).toEqual(['alice'])
     expectPanelEqualsSource(src, panel)
+  })
+
+  it('starting "from now": the first reading is the baseline, only later traffic is reported', async () => {
+    const src = new FakeSource()
+    const panel = new FakePanel([1, 2])
+    const r = runner(src, panel, { startFrom: 'now' })
+    src.set('1', 1000, 5000)
+    await r.runOnce()
+    expect(panel.reports).toEqual([])
+    expect((await journal()).baselineAt).toBeTruthy()
+    src.set('1', 1100, 5500)
+    // A user first seen after the baseline counts from zero.
+    src.set('2', 7, 8)
+    await r.runOnce()
+    expect(panel.reports).toEqual([
+      [
+        { userId: 1, u: 100, d: 500 },
+        { userId: 2, u: 7, d: 8 },
+      ],
+    ])
+    // The baseline is taken once: a restarted runner on the same journal reports as usual.
+    await r.stop()
+    const again = runner(src, panel, { startFrom: 'now' })
+    src.set('1', 1200, 5500)
+    await again.runOnce()
+    expect(panel.reports[1]).toEqual([{ userId: 1, u: 100, d: 0 }])
   })
 
   it('sends nothing when nothing moved, skips unknown counters (never 0) and counts resets', async () => {

@@ -588,7 +588,10 @@ export class BridgeRunner {
       if (reading) {
         const users = panelUsers ?? this.lastPanel
         const mapping = users ? mapNames(counters.keys(), users.users, cfg.rule).mapping : new Map()
-        await journal.recordReading(counters, mapping)
+        // A bridge that starts "from now" takes its first reading as the baseline (nothing of it
+        // is reported); every later reading counts from there.
+        if (cfg.startFrom === 'now' && journal.isFresh()) await journal.recordBaseline(counters)
+        else await journal.recordReading(counters, mapping)
         this.st.lastReadAt = reading.at
         this.refreshView()
         this.emit()

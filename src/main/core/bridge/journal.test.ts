@@ -40,6 +40,20 @@ describe('BridgeJournal', () => {
     expect(onDisk.last.alice).toEqual({ up: 10, down: 300 })
   })
 
+  it('a baseline starts a fresh journal only, persisted, even when the reading is empty', async () => {
+    const j = await BridgeJournal.open(file)
+    expect(j.isFresh()).toBe(true)
+    await j.recordBaseline(counters({}))
+    expect(j.isFresh()).toBe(false)
+    const reopened = await BridgeJournal.open(file)
+    expect(reopened.isFresh()).toBe(false)
+    await reopened.recordReading(counters({ alice: [5, 6] }), map({ alice: 1 }))
+    expect(reopened.snapshot().pending).toEqual({ 1: { u: 5, d: 6 } })
+    // Not fresh any more: a second baseline would drop journaled bytes.
+    await expect(reopened.recordBaseline(counters({ alice: [9, 9] }))).rejects.toThrow(/baseline/)
+    expect(reopened.snapshot().pending).toEqual({ 1: { u: 5, d: 6 } })
+  })
+
   it('keeps unmapped users and reports them once mapped', async () => {
     const j = await BridgeJournal.open(file)
     await j.recordReading(counters({ alice: [10, 10], carol: [7, 3] }), map({ alice: 1 }))

@@ -151,6 +151,11 @@ export interface JournalState {
   acked: Record<string, Bytes>
   /** The last batch (or part of one) the panel confirmed; absent in older files. */
   lastAck?: LastAck | null
+  /**
+   * Set when the journal started with a baseline (`recordBaseline`): the source's counters at that
+   * time (ISO) were taken as already reported, so only what they count afterwards is reported.
+   */
+  baselineAt?: string | null
   /** ISO time of the last persisted change. */
   updatedAt: string
 }
@@ -251,6 +256,9 @@ function invalidReason(s: unknown): string | null {
   if (!validRecord(s.unmatched, isBytes)) return 'bad unmatched'
   if (!validRecord(s.acked, isBytes, isUserIdKey)) return 'bad acked'
   if (typeof s.updatedAt !== 'string') return 'bad updatedAt'
+  if (s.baselineAt !== undefined && s.baselineAt !== null && typeof s.baselineAt !== 'string') {
+    return 'bad baselineAt'
+  }
   const la = s.lastAck
   if (la !== undefined && la !== null) {
     if (!isObj(la) || !isCount(la.batchId) || typeof la.at !== 'string' || !isBytes(la)) {
@@ -389,6 +397,46 @@ export class BridgeJournal {
   /** A copy of the inflight batch, or null. */
   inflight(): InflightBatch | null {
     return this.state.inflight ? clone(this.state.inflight) : null
+  }
+
+  /**
+   * True while the journal has recorded nothing: no reading, no baseline, no batch. Only then may
+   * a bridge that starts "from now" take its baseline.
+   */
+  isFresh(): boolean {
+    const s = this.state
+    return (
+      s.seq === 0 &&
+      !s.baselineAt &&
+      s.inflight === null &&
+      Object.keys(s.last).length === 0 &&
+      Object.keys(s.pending).length === 0 &&
+      Object.keys(s.unmatched).length === 0 &&
+      Object.keys(s.acked).length === 0
+    )
+  }
+
+  /**
+   * Starts a fresh journal from the source's current counters without reporting them: the bridge
+   * reports only what the source counts from now on (its users' earlier traffic was reported by
+   * something else, or is not to be billed). Refused on a journal that is not fresh: a baseline
+   * there would drop journaled bytes. An empty reading is a baseline too (every user then counts
+   * from zero).
+   */
+  recordBaseline(counters: ReadonlyMap<string, SourceCounter>): Promise<void> {
+    return this.mutate((s) => {
+      // Checked on the state the mutation runs on (an earlier queued mutation may have recorded).
+      if (!this.isFresh()) {
+        invalid('A baseline can only start a new journal; this one has already recorded traffic.')
+      }
+      for (const [name, c] of counters) {
+        s.last[name] = {
+          up: toByteCount(c.up, `The upload counter of ${name}`),
+          down: toByteCount(c.down, `The download counter of ${name}`),
+        }
+      }
+      s.baselineAt = this.now().toISOString()
+    })
   }
 
   /** True when the inflight batch's fate on the panel is unknown: call `reconcile` first. */

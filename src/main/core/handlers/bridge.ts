@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppErrorException, appError, toAppError, type MethodName } from '../../../shared/contract'
@@ -61,6 +61,17 @@ export interface BridgeHost {
     id: string,
     opts?: { signal?: AbortSignal; onTick?(status: BridgeStatus): void },
   ): Promise<BridgeStatus>
+}
+
+/**
+ * A bridge's id, derived from its source and panel (there is one bridge per pair). If config.json
+ * loses a bridge (another NodeDeck process rewrote the file from its own copy), adding it again
+ * finds its journal and resumes it, instead of starting from zero and reporting the source's
+ * counters a second time. A removed bridge's journal is moved aside, so re-adding one starts anew.
+ */
+export function bridgeIdFor(sourceId: string, panelId: string): string {
+  const h = createHash('sha256').update(`${sourceId}\u0000${panelId}`).digest('hex')
+  return `br-${h.slice(0, 24)}`
 }
 
 /** Where a bridge keeps its journal and lock. */
@@ -196,7 +207,7 @@ export function createBridges(ctx: BridgesContext): {
       const config = BridgeConfigSchema.parse({
         ...draft,
         name: draft.name || defaultName(draft.sourceId, draft.panelId, draft.nodeId),
-        id: randomUUID(),
+        id: bridgeIdFor(draft.sourceId, draft.panelId),
         createdAt: (ctx.now ?? Date.now)(),
       })
       await save([...ctx.configs(), config])
