@@ -82,7 +82,7 @@ const bridgesEnUS = {
     other: 'another process (pid {pid}, {owner})',
     otherHint:
       'Another NodeDeck process runs this bridge; this window only shows it. Stop that process to run it here.',
-    stoppedHint: 'Not running in this app. Resume it, or run one report with Run now.',
+    stoppedHint: 'Not running in this app right now. Run now sends one report.',
   },
   unmatchedHint:
     'No panel user matches these names ({rule}). Their bytes are kept in the journal and reported once a matching user exists:',
@@ -118,7 +118,7 @@ const bridgesEnUS = {
     suggest: {
       applied: 'Every counter rose by what this batch would add: the panel most likely counted it.',
       unchanged: 'No counter moved: the panel most likely did not count it.',
-      mixed: 'The counters do not agree with each other: check the panel before deciding.',
+      mixed: 'The counters do not show it clearly: check the panel’s own records before deciding.',
     },
     applied: 'The panel counted it',
     appliedHelp: 'Mark the batch as reported. It is never sent again.',
@@ -202,6 +202,18 @@ const bridgesEnUS = {
     settle: 'Wait before checking',
     settleHelp:
       'After an answer was lost, wait this long before reading the panel’s counters: a slow panel may still be applying the report.',
+    startFrom: 'Start counting from',
+    startFromChoices: {
+      source_start: {
+        label: 'The source’s start',
+        help: 'Everything the source has counted since it started is reported: its traffic so far was never reported to this panel.',
+      },
+      now: {
+        label: 'Now',
+        help: 'Only traffic after the bridge’s first reading is reported: the earlier traffic was reported by something else (e.g. the panel’s own node software).',
+      },
+    },
+    startFromFixed: 'Chosen when the bridge was added: it only mattered for its first reading.',
     online: 'Report the online count',
     onlineHelp: 'Also send the number of users online now, every interval.',
     name: 'Name',

@@ -82,7 +82,7 @@ const bridgesZhCN: typeof bridgesEnUS = {
     self: '本应用（pid {pid}）',
     other: '另一个进程（pid {pid}，{owner}）',
     otherHint: '这个桥接由另一个 NodeDeck 进程运行，本窗口只做显示。停止那个进程后才能在这里运行。',
-    stoppedHint: '未在本应用中运行。恢复它，或用“立即上报”执行一次。',
+    stoppedHint: '当前未在本应用中运行。“立即上报”可执行一次上报。',
   },
   unmatchedHint:
     '没有面板用户与这些名称匹配（{rule}）。它们的流量保留在日志中，一旦有匹配的用户就会上报：',
@@ -118,7 +118,7 @@ const bridgesZhCN: typeof bridgesEnUS = {
     suggest: {
       applied: '每个计数的增量都与这一批应增加的量一致：面板很可能已经计入。',
       unchanged: '所有计数都没有变化：面板很可能没有计入。',
-      mixed: '各个计数的结论不一致：请先在面板上核实，再做决定。',
+      mixed: '计数无法清楚地说明情况：请先核对面板自己的记录，再做决定。',
     },
     applied: '面板已计入',
     appliedHelp: '把这一批标记为已上报，以后不会再发送。',
@@ -196,6 +196,18 @@ const bridgesZhCN: typeof bridgesEnUS = {
       '必须与面板中该节点的 traffic_rate 相同（Mu API 无法读取它）。它不会改变发送的内容，只用于核对应答丢失的上报。',
     settle: '核对前等待',
     settleHelp: '应答丢失后，等待这么久再读取面板的计数：较慢的面板可能仍在处理这次上报。',
+    startFrom: '开始计数',
+    startFromChoices: {
+      source_start: {
+        label: '从源服务器启动时',
+        help: '上报源服务器自启动以来统计的全部流量：此前的流量从未上报给这个面板。',
+      },
+      now: {
+        label: '从现在起',
+        help: '只上报桥接第一次读取之后的流量：此前的流量已由其他方式上报（例如面板自己的节点程序）。',
+      },
+    },
+    startFromFixed: '添加桥接时选定，只影响它的第一次读取。',
     online: '上报在线人数',
     onlineHelp: '每个周期同时发送当前在线的用户数。',
     name: '名称',

@@ -72,6 +72,7 @@ export function bridgeConfig(over: Partial<BridgeConfig> = {}): BridgeConfig {
     trafficRate: 1,
     settleSec: 60,
     enabled: true,
+    startFrom: 'source_start',
     createdAt: Date.now() - 3_600_000,
     ...over,
   }

@@ -81,7 +81,7 @@ describe('AttentionPanel', () => {
     ])
     expect(rows[1]?.textContent).toContain('↑ -10.0 MiB ↓ -10.0 MiB')
     expect(rows[1]?.textContent).toContain('unclear')
-    expect(text('bridge-attention-suggestion')).toContain('do not agree')
+    expect(text('bridge-attention-suggestion')).toContain('do not show it clearly')
   })
 
   it('shows unknown counters as —', async () => {

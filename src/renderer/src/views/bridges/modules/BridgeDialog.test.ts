@@ -151,6 +151,11 @@ describe('BridgeDialog (add)', () => {
     await setNumber(w, 1, 10)
     await setNumber(w, 2, 1.5)
     await clickTestId('bridge-rule-port')
+    expect(text('bridge-start-from-help')).toContain('its traffic so far was never reported')
+    await clickTestId('bridge-start-from-now')
+    expect(text('bridge-start-from-help')).toContain(
+      'Only traffic after the bridge’s first reading',
+    )
     await clickTestId('bridge-save')
     expect(added).toEqual({
       draft: {
@@ -163,6 +168,7 @@ describe('BridgeDialog (add)', () => {
         settleSec: 60,
         reportOnline: true,
         enabled: true,
+        startFrom: 'now',
         name: '',
       },
     })
