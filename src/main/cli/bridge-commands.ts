@@ -9,29 +9,10 @@ import {
   type BridgeStartFrom,
   type BridgeStatus,
   type BridgeView,
-  type MethodInput,
-  type MethodName,
-  type MethodOutput,
 } from '../../shared/contract'
 import { formatBytes } from '../../shared/format'
 import type { Core } from '../core/create-core'
-
-type Caller = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>
-
-/** What the bridge commands borrow from the CLI (cli.ts). */
-export interface BridgeCliKit {
-  withCore<T>(fn: (core: Core, call: Caller) => Promise<T>): Promise<T>
-  print(data: unknown, human: () => string): void
-  isJson(): boolean
-  stdout(text: string): void
-  stderr(text: string): void
-  /** Resolves on SIGINT / SIGTERM. */
-  waitForStop(): Promise<void>
-  /** Tags a failure with the server's name for the one-line error. */
-  withName<T>(name: string, fn: () => Promise<T>): Promise<T>
-  /** Sets the exit code without printing anything more (the command printed its own output). */
-  setExitCode(code: number): void
-}
+import { table, type CliKit } from './kit'
 
 interface RunOpts {
   from: string
@@ -108,7 +89,7 @@ export function tickLine(name: string, s: BridgeStatus, prevBatch: number | null
 }
 
 /** `nodedeck bridge …`: run, list, preview, resolve and remove traffic bridges. */
-export function registerBridgeCommands(program: Command, kit: BridgeCliKit): void {
+export function registerBridgeCommands(program: Command, kit: CliKit): void {
   const bridge = program
     .command('bridge')
     .description(
@@ -370,12 +351,3 @@ export function registerBridgeCommands(program: Command, kit: BridgeCliKit): voi
 }
 
 /** A plain left-aligned text table (as cli.ts's). */
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd()
-  return [line(head), ...rows.map(line)].join('\n') + '\n'
-}

@@ -19,6 +19,7 @@ import { formatBytes } from '../../shared/format'
 import { KIND_INFO, isServerKind } from '../../shared/kinds'
 import { pasarguardStats, registerPasarGuardCommands, tlsForAdd } from './pasarguard-commands'
 import { registerBridgeCommands } from './bridge-commands'
+import { table, type CliKit } from './kit'
 import {
   checkOnlineFilter,
   muWgAddOptions,
@@ -603,27 +604,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       },
     )
 
-  registerPasarGuardCommands(program, {
-    withCore: (fn) => withCore(fn),
-    print,
-    isJson: () => json,
-    stdout: (t) => io.stdout(t),
-    stderr: (t) => io.stderr(t),
-    waitForStop: () => waitForStop(),
-    withName,
-  })
-
-  registerMuWgCommands(program, {
-    withCore: (fn) => withCore(fn),
-    print,
-    isJson: () => json,
-    stdout: (t) => io.stdout(t),
-    stderr: (t) => io.stderr(t),
-    waitForStop: () => waitForStop(),
-    withName,
-  })
-
-  registerBridgeCommands(program, {
+  // One kit for every command group (they take what they need).
+  const kit: CliKit = {
     withCore: (fn) => withCore(fn),
     print,
     isJson: () => json,
@@ -634,7 +616,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     setExitCode: (code) => {
       exitCode = code
     },
-  })
+  }
+  registerPasarGuardCommands(program, kit)
+  registerMuWgCommands(program, kit)
+  registerBridgeCommands(program, kit)
 
   program
     .command('serve')
@@ -765,12 +750,3 @@ async function withName<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** A plain left-aligned text table. */
-export function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd()
-  return [line(head), ...rows.map(line)].join('\n') + '\n'
-}

@@ -2,9 +2,6 @@ import type { Command } from 'commander'
 import {
   AppErrorException,
   appError,
-  type MethodInput,
-  type MethodName,
-  type MethodOutput,
   type MuUserView,
   type ServerConfig,
   type WgMonManagedUserView,
@@ -14,15 +11,13 @@ import { KIND_INFO, type ServerKind } from '../../shared/kinds'
 import { formatShare, muQuota, muTotals } from '../../shared/mu-users'
 import { muUserName } from '../core/adapters/muapi/adapter'
 import { wgUserNames } from '../core/adapters/wgmon/adapter'
-import type { CliKit } from './pasarguard-commands'
+import type { Caller, CliKit } from './kit'
 
 /**
  * CLI commands and per-kind output of Mu API v2 panels (apis.md §4) and WireGuard monitors
  * (apis.md §5): the fields `users` and `stats` add for them, WireGuard's kick with per-user
  * results, and `wgmon enable|disable|reset`. Shapes are public (README, "The CLI").
  */
-
-type Caller = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>
 
 /** Users per management page (the monitor's maximum). */
 const WG_PAGE = 100

@@ -5,29 +5,12 @@ import {
   appError,
   type EventName,
   type EventPayload,
-  type MethodInput,
-  type MethodName,
-  type MethodOutput,
   type PgUser,
   type ServerConfig,
   type TlsCertInfo,
 } from '../../shared/contract'
 import { parseUsers } from '../../shared/pasarguard-users'
-import type { Core } from '../core/create-core'
-
-type Caller = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>
-
-/** What the PasarGuard commands borrow from the CLI (cli.ts). */
-export interface CliKit {
-  withCore<T>(fn: (core: Core, call: Caller) => Promise<T>): Promise<T>
-  print(data: unknown, human: () => string): void
-  isJson(): boolean
-  stdout(text: string): void
-  stderr(text: string): void
-  waitForStop(): Promise<void>
-  /** Tags a failure with the server's name for the one-line error. */
-  withName<T>(name: string, fn: () => Promise<T>): Promise<T>
-}
+import type { Caller, CliKit } from './kit'
 
 /** Reads a text file for a command, as an `invalid_input` error naming the file when it fails. */
 async function readText(path: string, what: string): Promise<string> {
