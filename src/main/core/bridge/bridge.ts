@@ -45,7 +45,13 @@ import {
 } from '../../../shared/contract'
 import { muReportApplied } from '../adapters/muapi/client'
 import { silentLogger, type Logger } from '../util/logger'
-import { BridgeJournal, type BatchItem, type Bytes, type JournalState } from './journal'
+import {
+  BridgeJournal,
+  type BatchItem,
+  type Bytes,
+  type DeepReadonly,
+  type JournalState,
+} from './journal'
 import { acquireLock, type HeldLock } from './lock'
 import { mapNames, type PanelUser } from './mapping'
 import { judgeBatch } from './verify'
@@ -123,11 +129,12 @@ interface Active {
 const EMPTY_TOTALS = { users: 0, u: 0, d: 0 }
 
 /** Sums of a journal's state for the status. */
-function summarize(s: JournalState | null) {
+function summarize(s: DeepReadonly<JournalState> | null) {
   if (s === null) {
     return { pending: EMPTY_TOTALS, unmatched: [], inflight: null, acked: { u: 0, d: 0 } }
   }
-  const sum = (xs: Bytes[]) => xs.reduce((a, b) => ({ u: a.u + b.u, d: a.d + b.d }), { u: 0, d: 0 })
+  const sum = (xs: readonly Readonly<Bytes>[]) =>
+    xs.reduce((a, b) => ({ u: a.u + b.u, d: a.d + b.d }), { u: 0, d: 0 })
   const pendingList = Object.values(s.pending).filter((b) => b.u > 0 || b.d > 0)
   const b = s.inflight
   return {
@@ -172,7 +179,7 @@ export class BridgeRunner {
   private readonly log: Logger
   private active: Active | null = null
   /** The journal as last seen (ours, or read from disk while another process runs it). */
-  private journalView: JournalState | null = null
+  private journalView: DeepReadonly<JournalState> | null = null
   private running = false
   private timer: NodeJS.Timeout | null = null
   private tickPromise: Promise<void> | null = null
@@ -250,7 +257,12 @@ export class BridgeRunner {
               batchId: this.journalView.inflight.id,
               at: att.at,
               reason: att.reason,
-              items: att.items,
+              // A copy: the status leaves the runner (events, JSON), the journal's state must not.
+              items: att.items.map((i) => ({
+                ...i,
+                before: i.before ? { ...i.before } : null,
+                after: i.after ? { ...i.after } : null,
+              })),
             }
           : null,
       verifyAfter: this.st.verifyAfter,
@@ -454,7 +466,7 @@ export class BridgeRunner {
   }
 
   private refreshView(): void {
-    if (this.active) this.journalView = this.active.journal.snapshot()
+    if (this.active) this.journalView = this.active.journal.view()
   }
 
   private async open(): Promise<void> {

@@ -183,6 +183,13 @@ export interface OpenOptions {
   writeFile?: (path: string, data: string) => Promise<void>
 }
 
+/** A read-only view of a value, all the way down. */
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T
+
 const MAX = Number.MAX_SAFE_INTEGER
 /** Returned by a mutation that changed nothing: no write. */
 const NOTHING: unique symbol = Symbol('nothing')
@@ -392,6 +399,15 @@ export class BridgeJournal {
   /** A copy of the whole state (for the UI and tests). */
   snapshot(): JournalState {
     return clone(this.state)
+  }
+
+  /**
+   * The current state itself, read-only and without a copy (for status views that read it after
+   * every step: a copy of a 10,000-user journal costs ~30 ms). Safe because a committed state is
+   * never changed: every mutation works on a copy and then replaces it.
+   */
+  view(): DeepReadonly<JournalState> {
+    return this.state
   }
 
   /** A copy of the inflight batch, or null. */
@@ -683,6 +699,7 @@ export class BridgeJournal {
   }
 
   private persist(s: JournalState): Promise<void> {
-    return this.write(this.path, JSON.stringify(s, null, 1) + '\n')
+    // Compact: the file is rewritten several times per report (a pretty one is ~40 % larger).
+    return this.write(this.path, JSON.stringify(s) + '\n')
   }
 }
