@@ -74,6 +74,12 @@ export interface SourceReading {
   counters: Map<string, { up: number; down: number } | null>
   /** Source users online now; null when the source does not say. */
   online: number | null
+  /**
+   * How a counter that went backwards is read (see `ReadingOptions.backwards` in journal.ts):
+   * `zero` (default) for counters kept in memory (Hysteria 2), `persisted` for totals the server
+   * saves and may reload older after a restart (HY2 SCALE's `traffic_used`).
+   */
+  backwards?: 'zero' | 'persisted'
 }
 
 /** Where the bytes come from. */
@@ -603,7 +609,7 @@ export class BridgeRunner {
         // A bridge that starts "from now" takes its first reading as the baseline (nothing of it
         // is reported); every later reading counts from there.
         if (cfg.startFrom === 'now' && journal.isFresh()) await journal.recordBaseline(counters)
-        else await journal.recordReading(counters, mapping)
+        else await journal.recordReading(counters, mapping, { backwards: reading.backwards })
         this.st.lastReadAt = reading.at
         this.refreshView()
         this.emit()

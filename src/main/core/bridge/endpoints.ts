@@ -173,7 +173,9 @@ export function bridgeSource(ctx: EndpointContext, serverId: string): BridgeSour
         } catch {
           // The online count is best effort: the traffic was read.
         }
-        return { at, counters, online }
+        // `traffic_used` is flushed to the node's config every 30 s: after a node restart it can
+        // come back a little older than the last reading. That is not a reset to zero.
+        return { at, counters, online, backwards: 'persisted' }
       },
     }
   }

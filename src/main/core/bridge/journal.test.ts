@@ -40,6 +40,26 @@ describe('BridgeJournal', () => {
     expect(onDisk.last.alice).toEqual({ up: 10, down: 300 })
   })
 
+  it('persisted totals (HY2 SCALE) reloaded older after a restart are re-based, never re-reported', async () => {
+    const j = await BridgeJournal.open(file)
+    const m = map({ alice: 1, bob: 2 })
+    const opts = { backwards: 'persisted' as const }
+    await j.recordReading(counters({ alice: [0, 10_000], bob: [0, 800] }), m, opts)
+    await j.recordReading(counters({ alice: [0, 10_500], bob: [0, 900] }), m, opts)
+    expect(j.snapshot().pending).toEqual({ 1: { u: 0, d: 10_500 }, 2: { u: 0, d: 900 } })
+    // The node restarted and reloaded totals flushed a little earlier (alice 10,300 < 10,500):
+    // nothing new, the counter is re-based. Bob's traffic was reset by the admin (900 → 40):
+    // those 40 bytes are new.
+    await j.recordReading(counters({ alice: [0, 10_300], bob: [0, 40] }), m, opts)
+    expect(j.snapshot().pending).toEqual({ 1: { u: 0, d: 10_500 }, 2: { u: 0, d: 940 } })
+    // Counting goes on from the re-based value.
+    await j.recordReading(counters({ alice: [0, 10_400], bob: [0, 50] }), m, opts)
+    expect(j.snapshot().pending).toEqual({ 1: { u: 0, d: 10_600 }, 2: { u: 0, d: 950 } })
+    // The default (in-memory counters, Hysteria 2): backwards = counting from zero again.
+    await j.recordReading(counters({ alice: [0, 10_350] }), m)
+    expect(j.snapshot().pending[1]).toEqual({ u: 0, d: 20_950 })
+  })
+
   it('a baseline starts a fresh journal only, persisted, even when the reading is empty', async () => {
     const j = await BridgeJournal.open(file)
     expect(j.isFresh()).toBe(true)

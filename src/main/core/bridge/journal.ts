@@ -183,6 +183,29 @@ export interface OpenOptions {
   writeFile?: (path: string, data: string) => Promise<void>
 }
 
+/** How {@link BridgeJournal.recordReading} reads its counters. */
+export interface ReadingOptions {
+  /**
+   * What a counter that went backwards means:
+   * - `zero` (default): the source restarted and counts from zero again (Hysteria 2 keeps its
+   *   counters in memory): the new value is all new traffic.
+   * - `persisted`: the source saves its totals and reloads them (HY2 SCALE flushes `traffic_used`
+   *   every 30 s): after a restart it may come back slightly OLDER than the last reading — those
+   *   bytes were journaled already, and taking the whole total as new would report the user's
+   *   entire history again. A value at least half the last one is such a reload: the counter is
+   *   re-based, nothing is added. A smaller one is a reset (the admin zeroed the user's traffic):
+   *   the new value is new traffic.
+   */
+  backwards?: 'zero' | 'persisted'
+}
+
+/** The bytes a counter moved since `last` (see {@link ReadingOptions}). */
+function delta(now: number, last: number, persisted: boolean): number {
+  if (now >= last) return now - last
+  if (persisted && now * 2 >= last) return 0
+  return now
+}
+
 /** A read-only view of a value, all the way down. */
 export type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
@@ -473,7 +496,9 @@ export class BridgeJournal {
   recordReading(
     counters: ReadonlyMap<string, SourceCounter>,
     mapping: ReadonlyMap<string, number>,
+    opts: ReadingOptions = {},
   ): Promise<void> {
+    const persisted = opts.backwards === 'persisted'
     return this.mutate((s) => {
       for (const [name, id] of mapping) {
         if (!Number.isSafeInteger(id) || id <= 0) {
@@ -492,8 +517,8 @@ export class BridgeJournal {
         const down = toByteCount(c.down, `The download counter of ${name}`)
         const prev = s.last[name]
         // Each direction on its own: a counter that went backwards was reset.
-        const du = prev === undefined || up < prev.up ? up : up - prev.up
-        const dd = prev === undefined || down < prev.down ? down : down - prev.down
+        const du = prev === undefined ? up : delta(up, prev.up, persisted)
+        const dd = prev === undefined ? down : delta(down, prev.down, persisted)
         s.last[name] = { up, down }
         if (du === 0 && dd === 0) continue
         const id = mapping.get(name)
