@@ -10,7 +10,12 @@ import { formatBytes } from '../../shared/format'
 import { KIND_INFO, type ServerKind } from '../../shared/kinds'
 import { formatShare, muQuota, muTotals } from '../../shared/mu-users'
 import { muUserName } from '../core/adapters/muapi/adapter'
-import { wgUserNames } from '../core/adapters/wgmon/adapter'
+import {
+  WGMON_POLL_PAGE,
+  readManagedPages,
+  wgClientCounters,
+  wgUserNames,
+} from '../core/adapters/wgmon/adapter'
 import type { Caller, CliKit } from './kit'
 
 /**
@@ -19,8 +24,6 @@ import type { Caller, CliKit } from './kit'
  * results, and `wgmon enable|disable|reset`. Shapes are public (README, "The CLI").
  */
 
-/** Users per management page (the monitor's maximum). */
-const WG_PAGE = 100
 /** Pages read at most (100,000 users): a guard against a server whose paging never ends. */
 const WG_MAX_PAGES = 1000
 
@@ -151,37 +154,21 @@ function quotaText(u: MuUserView): string {
 
 /** Every user of the monitor's management view, page by page (one request at a time). */
 async function wgAllManaged(call: Caller, s: ServerConfig): Promise<WgMonManagedUserView[]> {
-  // The monitor orders its pages by online state and last login, which can change between two
-  // pages: a user seen twice is kept once (the first read).
-  const users = new Map<number, WgMonManagedUserView>()
-  for (let page = 1; page <= WG_MAX_PAGES; page++) {
-    const r = await call('wgmon.users', {
-      serverId: s.id,
-      page,
-      perPage: WG_PAGE,
-      search: '',
-      status: 'all',
-    })
-    for (const u of r.users) if (!users.has(u.id)) users.set(u.id, u)
-    if (!r.pagination.hasNext || r.users.length === 0) {
-      return [...users.values()].sort((a, b) => a.id - b.id)
-    }
-  }
-  throw new AppErrorException(
-    appError(
-      'bad_payload',
-      `The WireGuard monitor still had more users after ${WG_MAX_PAGES} pages of ${WG_PAGE}; its paging looks broken. Check the monitor.`,
-      { serverId: s.id },
-    ),
+  const r = await readManagedPages(
+    (page, perPage) =>
+      call('wgmon.users', { serverId: s.id, page, perPage, search: '', status: 'all' }),
+    WG_MAX_PAGES,
   )
-}
-
-/** Client upload/download of a monitor user: closed sessions' total + the open session. */
-function wgCounters(u: WgMonManagedUserView): { up: number | null; down: number | null } {
-  return {
-    up: u.up === null ? null : u.up + (u.sessionUp ?? 0),
-    down: u.down === null ? null : u.down + (u.sessionDown ?? 0),
+  if (!r.ended) {
+    throw new AppErrorException(
+      appError(
+        'bad_payload',
+        `The WireGuard monitor still had more users after ${WG_MAX_PAGES} pages of ${WGMON_POLL_PAGE}; its paging looks broken. Check the monitor.`,
+        { serverId: s.id },
+      ),
+    )
   }
+  return r.users.sort((a, b) => a.id - b.id)
 }
 
 async function wgUsers(
@@ -198,7 +185,7 @@ async function wgUsers(
   let list = managed
   if (onlineOnly) list = list.filter((u) => u.online === true)
   const rows = list.map((u) => {
-    const c = wgCounters(u)
+    const c = wgClientCounters(u)
     const device = u.online === true || u.inSession === true
     return {
       name: names.get(u.id) ?? `User_${u.id}`,

@@ -64,6 +64,45 @@ export function wgUserNames(
 }
 
 /**
+ * Every user of the management view, page by page (`perPage` = the server's maximum, 100). The
+ * monitor orders its pages by online state and last login, which can change between two pages (a
+ * user who logs in moves up): a user may then come twice (kept once, the first read) or not at
+ * all (`users.length < total`). `ended` is false when `maxPages` ran out before the last page.
+ */
+export async function readManagedPages<U extends { id: number }>(
+  readPage: (
+    page: number,
+    perPage: number,
+  ) => Promise<{ users: U[]; pagination: { total: number; hasNext: boolean } }>,
+  maxPages: number,
+): Promise<{ users: U[]; total: number; ended: boolean }> {
+  const byId = new Map<number, U>()
+  let total = 0
+  for (let page = 1; page <= maxPages; page++) {
+    const r = await readPage(page, WGMON_POLL_PAGE)
+    if (page === 1) total = r.pagination.total
+    for (const u of r.users) if (!byId.has(u.id)) byId.set(u.id, u)
+    if (!r.pagination.hasNext || r.users.length === 0) {
+      return { users: [...byId.values()], total, ended: true }
+    }
+  }
+  return { users: [...byId.values()], total, ended: false }
+}
+
+/** A monitor user's traffic, client's view: the closed sessions' total + the open session. */
+export function wgClientCounters(u: {
+  up: number | null
+  down: number | null
+  sessionUp: number | null
+  sessionDown: number | null
+}): { up: number | null; down: number | null } {
+  return {
+    up: u.up === null ? null : u.up + (u.sessionUp ?? 0),
+    down: u.down === null ? null : u.down + (u.sessionDown ?? 0),
+  }
+}
+
+/**
  * The WireGuard monitor adapter (apis.md §5). No auth; ONE request at a time (the client's queue).
  * A poll reads the management view page by page (100 users a page): each row has the closed
  * sessions' totals and the open session's bytes from one query, so a user's counter = total +
@@ -100,24 +139,15 @@ export function createWgMonAdapter(ctx: AdapterContext): ServerAdapter {
   async function allUsers(
     signal?: AbortSignal,
   ): Promise<{ users: WgMonManagedUser[]; complete: boolean }> {
-    let last: { users: WgMonManagedUser[]; complete: boolean } = { users: [], complete: false }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const byId = new Map<number, WgMonManagedUser>()
-      let total = 0
-      let complete = false
-      for (let page = 1; page <= WGMON_POLL_MAX_PAGES; page++) {
-        const r = await client.management({ page, perPage: WGMON_POLL_PAGE, status: 'all' }, signal)
-        if (page === 1) total = r.pagination.total
-        for (const u of r.users) if (!byId.has(u.id)) byId.set(u.id, u)
-        if (!r.pagination.hasNext || r.users.length === 0) {
-          complete = true
-          break
-        }
-      }
-      last = { users: [...byId.values()], complete: complete && byId.size >= total }
-      if (last.complete || !complete) return last
-    }
-    return last
+    const read = () =>
+      readManagedPages(
+        (page, perPage) => client.management({ page, perPage, status: 'all' }, signal),
+        WGMON_POLL_MAX_PAGES,
+      )
+    let r = await read()
+    // Short (users moved between pages): once more.
+    if (r.ended && r.users.length < r.total) r = await read()
+    return { users: r.users, complete: r.ended && r.users.length >= r.total }
   }
 
   async function idsOf(requested: string[], signal?: AbortSignal): Promise<Map<string, number>> {
@@ -154,9 +184,8 @@ export function createWgMonAdapter(ctx: AdapterContext): ServerAdapter {
       const devices = new Map<string, number>()
       for (const u of users) {
         const name = names.get(u.id) ?? `User_${u.id}`
-        if (u.up !== null && u.down !== null) {
-          counters.set(name, { up: u.up + (u.sessionUp ?? 0), down: u.down + (u.sessionDown ?? 0) })
-        }
+        const c = wgClientCounters(u)
+        if (c.up !== null && c.down !== null) counters.set(name, { up: c.up, down: c.down })
         if (u.online === true || u.inSession === true) devices.set(name, 1)
       }
       return {
