@@ -1,50 +1,17 @@
 // @vitest-environment happy-dom
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { nextTick } from 'vue'
-import { createApi, installApi } from '../../api'
-import { staticConnection } from '../../host/connection'
 import { createAppI18n } from '../../locales'
-import { createFakeClient, type FakeClient } from '../../testing/fake-client'
 import LogViewer from './LogViewer.vue'
 import { LogStore } from './log-store'
-import { setLogSessionKeepMs } from './use-log-session'
+
+import { access, count, err, frame, info, installLogTestApi, rows, settle } from './test-utils'
 
 enableAutoUnmount(afterEach)
 
-let client: FakeClient
 beforeEach(() => {
-  setActivePinia(createPinia())
-  client = createFakeClient()
-  client.handle('streams.watch', () => ({ ok: true }))
-  client.handle('streams.unwatch', () => ({ ok: true }))
-  installApi(createApi(staticConnection(client)))
-  setLogSessionKeepMs(0)
+  installLogTestApi()
 })
-
-/** Waits for the list's animation frame and Vue's updates. */
-async function frame() {
-  await new Promise<void>((r) => requestAnimationFrame(() => r()))
-  await flushPromises()
-  await nextTick()
-}
-/** Waits for the counters (refreshed at most every 250 ms) and the search debounce. */
-const settle = () => new Promise((r) => setTimeout(r, 300)).then(frame)
-
-const ts = '2024/11/03 10:12:01.000001'
-const info = (i: number) => `${ts} [Info] [${i}] proxy/vless/inbound: request ${i}`
-const err = (i: number) => `${ts} [Error] [${i}] app/proxyman/inbound: connection ends ${i}`
-const access = (i: number) =>
-  `${ts} from 1.2.3.4:${i} accepted tcp:example.com:443 [in >> out] email: user${i}`
-
-function rows(root: ParentNode = document): { seq: number; text: string; cls: string }[] {
-  return [...root.querySelectorAll<HTMLElement>('.nd-log-row')]
-    .filter((r) => !r.hidden)
-    .map((r) => ({ seq: Number(r.dataset.seq), text: r.textContent ?? '', cls: r.className }))
-}
-const count = (id: string) =>
-  Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-count'))
 
 function mountViewer(store: LogStore) {
   return mount(LogViewer, {
