@@ -11,7 +11,11 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rolldownOptions: {
-        input: { index: resolve('src/main/electron/index.ts') },
+        // The history worker is its own script, started next to index.js (core/history/history.ts).
+        input: {
+          index: resolve('src/main/electron/index.ts'),
+          'history-worker': resolve('src/main/core/history/worker.ts'),
+        },
       },
     },
   },

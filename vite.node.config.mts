@@ -22,7 +22,11 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     rollupOptions: {
-      input: { nodedeck: resolve(import.meta.dirname, 'src/main/cli/main.ts') },
+      // The history worker is its own script beside nodedeck.js (core/history/history.ts).
+      input: {
+        nodedeck: resolve(import.meta.dirname, 'src/main/cli/main.ts'),
+        'history-worker': resolve(import.meta.dirname, 'src/main/core/history/worker.ts'),
+      },
       external: (id) => external.some((e) => id === e || id.startsWith(`${e}/`)),
       output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },

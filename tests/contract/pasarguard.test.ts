@@ -459,7 +459,7 @@ describe.each<Transport>(['grpc', 'rest'])('PasarGuard node over %s', (transport
       tls: { fingerprintSha256: new X509Certificate(other.certPem).fingerprint256 },
     })
     const v = await w.view()
-    expect(v.status.state).toBe('offline')
+    expect(v.status.state).toBe('tls_failed')
     expect(v.status.error?.code).toBe('tls')
     expect(v.status.error?.message).toContain(w.emu.fingerprintSha256)
     expect(w.emu.requests).toEqual([])

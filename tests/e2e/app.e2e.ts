@@ -56,19 +56,16 @@ describe('NodeDeck in Chromium (browser host, demo fleet)', () => {
     }
     await expect
       .poll(
-        () => page.getByTestId('fleet-table').locator('tr', { hasText: 'Singapore-4' }).innerText(),
+        () => page.getByTestId('fleet-table').locator('[data-server="Singapore-4"]').innerText(),
         {
           timeout: 20_000,
         },
       )
       .toMatch(/offline/i)
     await expect
-      .poll(
-        () => page.getByTestId('fleet-table').locator('tr', { hasText: 'Tokyo-1' }).innerText(),
-        {
-          timeout: 20_000,
-        },
-      )
+      .poll(() => page.getByTestId('fleet-table').locator('[data-server="Tokyo-1"]').innerText(), {
+        timeout: 20_000,
+      })
       .toMatch(/online/i)
     await shot(page, '01-fleet-demo')
   })

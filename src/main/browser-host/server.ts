@@ -1,23 +1,25 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
-import { extname, join, normalize, resolve, sep } from 'node:path'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { timingSafeEqual } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core } from '../core/create-core'
 import { serveConnection } from '../../shared/rpc/server'
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../shared/rpc/protocol'
+import { createFleetMetrics, type FleetMetrics } from './metrics'
+import { listenStaticHost, type StaticHost, type StaticHostOptions } from './static-host'
 
-export interface BrowserHostOptions {
+export interface BrowserHostOptions extends StaticHostOptions {
   core: Core
-  /** Directory of the built renderer (out/web). */
-  webRoot: string
-  /** 0 = any free port. */
-  port?: number
-  /** Always loopback unless the user explicitly asks otherwise. */
-  host?: string
-  /** Fixed token (tests); default: 32 random bytes per launch. */
-  token?: string
+  /**
+   * A static host already listening (`nodedeck serve` binds it before the core loads, B5): it is
+   * completed instead of binding a new one; its port, token and web root win over the above.
+   */
+  listening?: StaticHost
+  /**
+   * A fixed bearer token for `GET /metrics` (Prometheus needs one that survives restarts;
+   * `nodedeck serve --metrics-token-file`). The per-launch token is accepted there too.
+   */
+  metricsToken?: string
 }
 
 export interface BrowserHost {
@@ -29,24 +31,6 @@ export interface BrowserHost {
   readonly token: string
   close(): Promise<void>
 }
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-}
-
-/** Same policy as the Electron window: only our own scripts; websocket back to this host. */
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 /**
  * Largest message a page may send. Calls are small, except an HY2 SCALE restore, whose backup
@@ -68,15 +52,17 @@ function safeEqual(a: string, b: string): boolean {
  * in a URL or a log).
  */
 export async function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
-  const token = opts.token ?? randomBytes(32).toString('hex')
-  const host = opts.host ?? '127.0.0.1'
-  const root = resolve(opts.webRoot)
-  let port = 0
-  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`])
+  const base = opts.listening ?? (await listenStaticHost(opts))
+  const { token, port } = base
+  const allowedOrigins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`])
 
-  const server = createServer((req, res) => {
-    void serveStatic(root, req, res)
-  })
+  const metrics = createFleetMetrics({ core: opts.core })
+  const metricsTokens = [token, ...(opts.metricsToken ? [opts.metricsToken] : [])]
+  const onRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if ((req.url ?? '').split('?')[0] !== '/metrics') return false
+    void serveMetrics(metrics, metricsTokens, req, res)
+    return true
+  }
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_WS_PAYLOAD,
@@ -84,14 +70,14 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   })
   const sockets = new Set<WebSocket>()
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const refuse = (code: number, text: string) => {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     }
     const path = (req.url ?? '').split('?')[0]
     if (path !== '/rpc') return refuse(404, 'Not Found')
     const origin = req.headers.origin
-    if (!origin || !allowedOrigins().has(origin)) return refuse(403, 'Forbidden')
+    if (!origin || !allowedOrigins.has(origin)) return refuse(403, 'Forbidden')
     const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
@@ -105,7 +91,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws))
-  })
+  }
 
   function attach(ws: WebSocket): void {
     sockets.add(ws)
@@ -144,70 +130,59 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     ws.on('error', () => ws.terminate())
   }
 
-  await new Promise<void>((ok, ko) => {
-    server.once('error', ko)
-    server.listen(opts.port ?? 0, host, () => ok())
-  })
-  const addr = server.address()
-  port = typeof addr === 'object' && addr ? addr.port : 0
-  const url = `http://127.0.0.1:${port}/`
+  base.attach({ request: onRequest, upgrade: onUpgrade })
   return {
-    url,
-    openUrl: `${url}#token=${token}`,
+    url: base.url,
+    openUrl: base.openUrl,
     port,
     token,
     async close() {
       for (const ws of sockets) ws.terminate()
       wss.close()
-      server.closeAllConnections()
-      await new Promise<void>((ok) => server.close(() => ok()))
+      metrics.close()
+      await base.close()
     },
   }
 }
 
-async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const headers = {
-    'content-security-policy': CSP,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
-  }
+/**
+ * `GET /metrics` (Prometheus text format) for `Authorization: Bearer <token>` with the metrics
+ * token or the per-launch one; 401 otherwise. The token is compared in constant time and never
+ * echoed or logged.
+ */
+async function serveMetrics(
+  metrics: FleetMetrics,
+  tokens: readonly string[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end()
     return
   }
-  let pathname: string
-  try {
-    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-  } catch {
-    res.writeHead(400, headers).end()
-    return
-  }
-  if (pathname.includes('\0')) {
-    res.writeHead(400, headers).end()
-    return
-  }
-  const rel = normalize(pathname === '/' ? '/index.html' : pathname)
-  const file = join(root, rel)
-  if (file !== root && !file.startsWith(root + sep)) {
-    res.writeHead(403, headers).end()
+  const auth = /^Bearer +(\S+) *$/i.exec(String(req.headers.authorization ?? ''))?.[1]
+  // Every token is compared (no early exit), so timing does not tell which one was close.
+  const matches = tokens.map((t) => auth !== undefined && safeEqual(auth, t))
+  if (!matches.includes(true)) {
+    res
+      .writeHead(401, {
+        ...headers,
+        'www-authenticate': 'Bearer realm="nodedeck-metrics"',
+        'content-type': 'text/plain; charset=utf-8',
+      })
+      .end('Unauthorized: send Authorization: Bearer <metrics token>\n')
     return
   }
   try {
-    const st = await stat(file)
-    if (!st.isFile()) throw new Error('not a file')
-    const body = await readFile(file)
-    const isHtml = extname(file) === '.html'
+    const body = await metrics.render()
     res.writeHead(200, {
       ...headers,
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'cache-control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
-      'content-length': body.length,
+      'content-type': metrics.contentType,
+      'content-length': Buffer.byteLength(body),
     })
     res.end(req.method === 'HEAD' ? undefined : body)
   } catch {
-    res
-      .writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
-      .end('Not found\n')
+    res.writeHead(500, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end()
   }
 }

@@ -1,6 +1,4 @@
 import { Command, CommanderError, Option } from 'commander'
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import {
   AppErrorException,
   appError,
@@ -20,6 +18,8 @@ import { KIND_INFO, isServerKind } from '../../shared/kinds'
 import { pasarguardStats, registerPasarGuardCommands, tlsForAdd } from './pasarguard-commands'
 import { registerBridgeCommands } from './bridge-commands'
 import { table, type CliKit } from './kit'
+import { announcement, findWebRoot } from './early-host'
+import type { StaticHost } from '../browser-host/static-host'
 import {
   checkOnlineFilter,
   muWgAddOptions,
@@ -42,20 +42,20 @@ export interface CliIo {
   untilStopped?: () => Promise<void>
   /** Called with the URL once `serve`/`demo` listen (tests, start scripts). */
   onListening?: (info: { url: string; openUrl: string }) => void
+  /**
+   * The static host the entry already bound and announced for this `serve`/`demo` command line
+   * (early-host.ts): the command completes it with the core instead of binding its own.
+   */
+  listening?: StaticHost
 }
 
-declare const __dirname: string | undefined
 /** NodeDeck's version (package.json). */
 const VERSION = '0.1.0'
 
 /** Where the built renderer is: next to the built CLI (`out/web`), or NODEDECK_WEB_ROOT. */
 export function webRoot(env: NodeJS.ProcessEnv): string {
-  const candidates = [
-    env.NODEDECK_WEB_ROOT,
-    typeof __dirname === 'string' ? join(__dirname, '..', 'web') : undefined,
-    join(process.cwd(), 'out', 'web'),
-  ].filter((p): p is string => typeof p === 'string')
-  for (const c of candidates) if (existsSync(join(c, 'index.html'))) return resolve(c)
+  const found = findWebRoot(env)
+  if (found !== undefined) return found
   throw new AppErrorException(
     appError(
       'not_found',
@@ -625,10 +625,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('serve')
     .description('run the browser host on 127.0.0.1 and print its URL')
     .option('--port <port>', 'port (default: any free port)', (v) => Number(v), 0)
-    .action(async (o: { port: number }) => {
+    .option(
+      '--metrics-token-file <path>',
+      'fixed bearer token for GET /metrics (Prometheus); made if missing (default: NODEDECK_METRICS_TOKEN_FILE)',
+    )
+    .action(async (o: { port: number; metricsTokenFile?: string }) => {
       const { dataDir } = globals()
       const { startBrowserHost } = await import('../browser-host/server')
-      const root = webRoot(io.env)
+      const root = io.listening?.webRoot ?? webRoot(io.env)
+      const tokenFile = o.metricsTokenFile ?? io.env.NODEDECK_METRICS_TOKEN_FILE
+      const metricsToken = tokenFile
+        ? (await (await import('../browser-host/metrics')).loadMetricsToken(tokenFile)).token
+        : undefined
       const core = await createCore({
         dataDir,
         credentials: keychain(),
@@ -637,8 +645,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         version: VERSION,
       })
       core.start()
-      const host = await startBrowserHost({ core, webRoot: root, port: o.port })
+      const host = await startBrowserHost({
+        core,
+        webRoot: root,
+        port: o.port,
+        metricsToken,
+        listening: io.listening,
+      })
       announce(host.openUrl, host.url, false)
+      if (tokenFile && !json) {
+        io.stdout(`Prometheus metrics: ${host.url}metrics (bearer token in ${tokenFile})\n`)
+      }
       await waitForStop()
       await host.close()
       await core.stop()
@@ -653,7 +670,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (o: { port: number }) => {
       const { startBrowserHost } = await import('../browser-host/server')
       const { startDemoFleet } = await import('../demo/demo-fleet')
-      const root = webRoot(io.env)
+      const root = io.listening?.webRoot ?? webRoot(io.env)
       const fleet = await startDemoFleet()
       const core = await createCore({
         dataDir: fleet.dataDir,
@@ -665,7 +682,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       })
       await fleet.populate(core)
       core.start()
-      const host = await startBrowserHost({ core, webRoot: root, port: o.port })
+      const host = await startBrowserHost({
+        core,
+        webRoot: root,
+        port: o.port,
+        listening: io.listening,
+      })
       announce(host.openUrl, host.url, true)
       await waitForStop()
       await host.close()
@@ -675,12 +697,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   function announce(openUrl: string, url: string, demo: boolean) {
     io.onListening?.({ url, openUrl })
-    if (json) io.stdout(JSON.stringify({ url, openUrl, demo }) + '\n')
-    else {
-      io.stdout(
-        `NodeDeck ${demo ? 'demo fleet ' : ''}is running in browser mode.\nOpen this address in your browser (it carries this launch's access token):\n\n  ${openUrl}\n\nPress Ctrl+C to stop.\n`,
-      )
-    }
+    // An early host was announced by the entry already, before the core loaded.
+    if (!io.listening) io.stdout(announcement({ url, openUrl }, demo, json))
   }
 
   function waitForStop(): Promise<void> {

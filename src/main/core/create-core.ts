@@ -22,14 +22,18 @@ import { kindModule } from './adapters/registry'
 import type { CredentialStore } from './credentials/credential-store'
 import { loadConfig, saveConfig, type ConfigFile } from './fleet/config-store'
 import { verdictOf } from './monitor/health'
-import { Monitor } from './monitor/monitor'
+import { Monitor, type MonitorStats } from './monitor/monitor'
 import { Notifier, type NotificationSink } from './notify/notifier'
+import { createAlertHandlers } from './handlers/alerts'
 import { createFacetHandlers } from './facet-handlers'
 import { createHy2ScaleNetworkHandlers } from './handlers/hy2scale-network'
 import { createHy2ScaleMaintenanceHandlers } from './handlers/hy2scale-maintenance'
 import { createPasarGuardHandlers } from './handlers/pasarguard'
 import { createMuWgHandlers } from './handlers/mu-wg'
+import { createHistoryHandlers } from './handlers/history'
+import { createHistory } from './history/history'
 import { createBridges, type BridgeHost } from './handlers/bridge'
+import { createFleet } from './handlers/fleet'
 import { tlsCertInfo } from './adapters/http/tls-probe'
 import { createStreamHub } from './streams/stream-hub'
 import { createStreamWatches } from './streams/stream-watches'
@@ -83,6 +87,8 @@ export interface Core {
   broadcast: EventSender
   /** Subscribes to every event (hosts: tray, metrics). */
   onEvent(fn: (name: EventName, payload: unknown) => void): () => void
+  /** The poll scheduler's figures (`/metrics`, benches). */
+  schedulerStats(): MonitorStats
 }
 
 /**
@@ -95,9 +101,11 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const loaded = await loadConfig(deps.dataDir)
   if (loaded.problem) log.warn('config problem', { problem: loaded.problem })
   let config: ConfigFile = loaded.config
-  const notifier = new Notifier(deps.sinks ?? [])
   const connections = new Map<string, { send: EventSender }>()
   const globalListeners = new Set<(name: EventName, payload: unknown) => void>()
+  /** History (SQLite in a worker): every status and users reading, recorded from `start()`. */
+  const history = createHistory({ dataDir: deps.dataDir, log })
+  globalListeners.add((name, payload) => history.onEvent(name, payload))
   /** Secrets read from the keychain, kept in this process's memory only. */
   const secretCache = new Map<string, string | null>()
 
@@ -116,9 +124,29 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     for (const fn of globalListeners) safely(() => fn(name, payload))
   }
 
+  /** Alerts: rules, persisted history and settings (alerts-*.json in the data directory). */
+  const notifier = await Notifier.open({
+    dataDir: deps.dataDir,
+    sinks: deps.sinks ?? [],
+    emit: (notice) => broadcast('notice', notice),
+    servers: () =>
+      config.servers.map((s) => ({
+        id: s.id,
+        name: s.name,
+        group: s.group,
+        state: monitor.status(s.id)?.state ?? 'unknown',
+      })),
+    // CLI one-shots probe too: their changes must not land in the app's alert history.
+    persist: !deps.manual,
+    log,
+  })
+
+  /** The fleet view's summary rows and the cross-server user search, fed by the monitor. */
+  const fleet = createFleet({ broadcast: (delta) => broadcast('fleet.summary', delta) })
   const monitor = new Monitor(
     {
       status(status, changed) {
+        fleet.onStatus(status)
         broadcast('server.status', status)
         if (status.state === 'online' || status.state === 'degraded')
           void checkCerts(status.serverId)
@@ -129,11 +157,15 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
             from: changed.from,
             to: status.state,
           })
-          const notice = notifier.onChange(status, changed.from, server?.name ?? status.serverId)
-          if (notice) broadcast('notice', notice)
+          notifier.onChange(status, changed.from, {
+            id: status.serverId,
+            name: server?.name ?? status.serverId,
+            group: server?.group ?? '',
+          })
         }
       },
       users(snapshot) {
+        fleet.onUsers(snapshot)
         for (const connId of monitor.watchers(snapshot.serverId)) {
           safely(() => connections.get(connId)?.send('users.snapshot', snapshot))
         }
@@ -156,14 +188,17 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   }
 
   const buildAdapter = (server: ServerConfig, secretOverride?: string): ServerAdapter =>
-    kindModule(server.kind).create({
-      server,
-      http,
-      getSecret: (key) =>
-        secretOverride !== undefined
-          ? Promise.resolve(secretOverride || null)
-          : getSecret(server.id, key),
-    })
+    fleet.tap(
+      server.id,
+      kindModule(server.kind).create({
+        server,
+        http,
+        getSecret: (key) =>
+          secretOverride !== undefined
+            ? Promise.resolve(secretOverride || null)
+            : getSecret(server.id, key),
+      }),
+    )
 
   const normalizeDraft = (draft: ServerDraft): ServerDraft => {
     const mod = kindModule(draft.kind)
@@ -286,7 +321,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     log,
   })
 
-  const announceServers = () => broadcast('servers.changed', config.servers.map(view))
+  const announceServers = () => {
+    fleet.setServers(config.servers)
+    broadcast('servers.changed', config.servers.map(view))
+  }
 
   for (const s of config.servers) {
     try {
@@ -296,6 +334,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     }
   }
   await Promise.all(config.servers.map(refreshHasSecret))
+  fleet.setServers(config.servers)
 
   /** Traffic bridges (issue 6): started with the core unless manual, stopped with it. */
   const bridges = createBridges({
@@ -406,6 +445,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       await persist({ ...config, servers: config.servers.filter((s) => s.id !== id) })
       streams.closeServer(id, 'not_found', 'The server was removed.')
       monitor.remove(id)
+      history.forgetServer(id)
       await bridges.host.serverRemoved(id)
       hasSecret.delete(id)
       announceServers()
@@ -478,6 +518,11 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     async 'notices.list'() {
       return notifier.list()
     },
+    ...createAlertHandlers({
+      notifier,
+      announce: (settings) => broadcast('alerts.settings.changed', settings),
+      hasServer: (id) => config.servers.some((s) => s.id === id),
+    }),
     ...createFacetHandlers({
       adapterOf,
       refresh: (serverId, opts) => {
@@ -502,6 +547,8 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       },
     }),
     ...bridges.handlers,
+    ...fleet.handlers,
+    ...createHistoryHandlers(history),
     ...createMuWgHandlers({
       adapterOf,
       refresh: (serverId) => void monitor.probe(serverId),
@@ -559,11 +606,17 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     start() {
       monitor.start()
+      fleet.start()
       if (!deps.manual) void bridges.host.startAll()
+      // CLI one-shots (manual) record nothing: their single probe is not worth a database.
+      if (!deps.manual) history.start()
     },
     async stop() {
+      await history.stop()
+      fleet.stop()
       await bridges.host.stopAll()
       monitor.stop()
+      await notifier.close()
       streamHub.closeAll()
       monitor.closeAdapters()
       await http.close()
@@ -584,6 +637,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     },
     broadcast,
     bridges: bridges.host,
+    schedulerStats: () => monitor.stats(),
     onEvent(fn) {
       globalListeners.add(fn)
       return () => globalListeners.delete(fn)

@@ -17,8 +17,8 @@ describe('shell locale', () => {
     expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort())
     expect(Object.keys(zh.state).sort()).toEqual(Object.keys(en.state).sort())
     expect(Object.keys(zh.notice).sort()).toEqual(Object.keys(en.notice).sort())
-    expect(en.summary({ online: 3, degraded: 0, offline: 1, unknown: 0 })).toBe(
-      'NodeDeck — 3 online, 1 offline',
+    expect(en.summary({ online: 3, degraded: 0, down: 1, unknown: 0 })).toBe(
+      'NodeDeck — 3 online, 1 down',
     )
   })
 })

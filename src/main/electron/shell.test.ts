@@ -114,9 +114,9 @@ describe('electron shell', () => {
     fc.emit('server.status', { serverId: 'a', state: 'offline' })
     expect(shell?.tray?.icon).toBe('offline')
     fc.emit('servers.changed', [view('a', 'Tokyo-1', 'online'), view('b', 'HK', 'unknown')])
-    expect(shell?.tray?.tooltip).toBe('NodeDeck — 1 online, 0 offline, 1 checking')
+    expect(shell?.tray?.tooltip).toBe('NodeDeck — 1 online, 0 down, 1 checking')
     fc.emit('settings.changed', { locale: 'zh-CN', theme: 'system' })
-    expect(shell?.tray?.tooltip).toBe('NodeDeck — 1 台在线，0 台离线，1 台检测中')
+    expect(shell?.tray?.tooltip).toBe('NodeDeck — 1 台在线，0 台不可用，1 台检测中')
   })
 
   it('raises native notifications through the core sink; a click shows the window', async () => {

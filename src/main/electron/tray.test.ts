@@ -46,12 +46,12 @@ describe('tray', () => {
     tray.setServers([server('a', 'Tokyo-1', 'online'), server('b', 'HK-2', 'online')])
     expect(tray.icon).toBe('normal')
     expect(lastImage()).toBe('/res/tray-normal-32.png')
-    expect(tray.tooltip).toBe('NodeDeck — 2 online, 0 offline')
+    expect(tray.tooltip).toBe('NodeDeck — 2 online, 0 down')
 
     tray.setStatus({ serverId: 'b', state: 'offline' })
     expect(tray.icon).toBe('offline')
     expect(lastImage()).toBe('/res/tray-offline-32.png')
-    expect(tray.tooltip).toBe('NodeDeck — 1 online, 1 offline')
+    expect(tray.tooltip).toBe('NodeDeck — 1 online, 1 down')
 
     tray.setStatus({ serverId: 'b', state: 'online' })
     expect(tray.icon).toBe('normal')
@@ -64,7 +64,7 @@ describe('tray', () => {
   it('is grey while no state is known, and ignores unknown server ids', () => {
     tray.setServers([server('a', 'Tokyo-1', 'unknown')])
     expect(tray.icon).toBe('unknown')
-    expect(tray.tooltip).toBe('NodeDeck — 0 online, 0 offline, 1 checking')
+    expect(tray.tooltip).toBe('NodeDeck — 0 online, 0 down, 1 checking')
     tray.setStatus({ serverId: 'zzz', state: 'offline' })
     expect(tray.icon).toBe('unknown')
   })
@@ -72,9 +72,12 @@ describe('tray', () => {
   it('lists servers with their state; clicks reach the shell', () => {
     tray.setServers([server('a', 'Tokyo-1', 'online'), server('b', 'R&D', 'offline')])
     vi.advanceTimersByTime(1000)
+    // How many are down, then the down servers first.
     expect(labels()).toEqual([
-      'Tokyo-1 — online',
+      '1 server down',
+      '---',
       'R&D — offline',
+      'Tokyo-1 — online',
       '---',
       'Show NodeDeck',
       'Refresh all',
@@ -82,16 +85,18 @@ describe('tray', () => {
       'Quit NodeDeck',
     ])
     const items = fake.lastMenu?.items ?? []
-    ;(items[1]?.click as () => void)()
+    ;(items[2]?.click as () => void)()
     expect(actions.focusServer).toHaveBeenCalledWith('b')
-    ;(items[3]?.click as () => void)()
+    ;(items[5]?.click as () => void)()
     expect(actions.show).toHaveBeenCalled()
-    ;(items[4]?.click as () => void)()
-    expect(actions.refreshAll).toHaveBeenCalled()
     ;(items[6]?.click as () => void)()
+    expect(actions.refreshAll).toHaveBeenCalled()
+    ;(items[8]?.click as () => void)()
     expect(actions.quit).toHaveBeenCalled()
     fake.emit('click')
     expect(actions.show).toHaveBeenCalledTimes(2)
+    ;(items[0]?.click as () => void)()
+    expect(actions.show).toHaveBeenCalledTimes(3)
   })
 
   it('rebuilds the menu at most once a second, keeping the last state', () => {
@@ -100,14 +105,14 @@ describe('tray', () => {
     expect(labels()[0]).toBe('Tokyo-1 — online')
     vi.advanceTimersByTime(1000) // a quiet second: the next change rebuilds at once
     tray.setStatus({ serverId: 'a', state: 'offline' })
-    expect(labels()[0]).toBe('Tokyo-1 — offline')
+    expect(labels().slice(0, 3)).toEqual(['1 server down', '---', 'Tokyo-1 — offline'])
     const built = fake.menus.length
     for (let i = 0; i < 50; i++)
       tray.setStatus({ serverId: 'a', state: i % 2 ? 'online' : 'offline' })
     tray.setStatus({ serverId: 'a', state: 'degraded' })
     expect(fake.menus.length).toBe(built)
     // icon and tooltip are not delayed
-    expect(tray.tooltip).toBe('NodeDeck — 0 online, 1 degraded, 0 offline')
+    expect(tray.tooltip).toBe('NodeDeck — 0 online, 1 degraded, 0 down')
     vi.advanceTimersByTime(1000)
     expect(fake.menus.length).toBe(built + 1)
     expect(labels()[0]).toBe('Tokyo-1 — degraded')
@@ -138,8 +143,9 @@ describe('tray', () => {
   it('speaks Chinese', () => {
     tray.setServers([server('a', '东京', 'offline')])
     tray.setLocale('zh-CN')
-    expect(tray.tooltip).toBe('NodeDeck — 0 台在线，1 台离线')
+    expect(tray.tooltip).toBe('NodeDeck — 0 台在线，1 台不可用')
     vi.advanceTimersByTime(1000)
+    expect(labels()).toContain('1 台服务器不可用')
     expect(labels()).toContain('东京 — 离线')
     expect(labels()).toContain('退出 NodeDeck')
   })
@@ -151,17 +157,41 @@ describe('tray', () => {
 })
 
 describe('summarize and icon paths', () => {
-  it('counts degraded apart and auth failures as offline', () => {
+  it('counts degraded apart and offline, auth and TLS failures as down', () => {
     const s = summarize([
       { id: '1', name: 'a', state: 'online' },
       { id: '2', name: 'b', state: 'degraded' },
       { id: '3', name: 'c', state: 'auth_failed' },
       { id: '4', name: 'd', state: 'unknown' },
+      { id: '5', name: 'e', state: 'tls_failed' },
+      { id: '6', name: 'f', state: 'offline' },
     ])
     expect(s).toEqual({
-      counts: { online: 1, degraded: 1, offline: 1, unknown: 1 },
+      counts: { online: 1, degraded: 1, down: 3, unknown: 1 },
       icon: 'offline',
     })
+  })
+
+  it('lists down servers first so the cap never hides them', () => {
+    tray.dispose()
+    tray = createTray({ iconsDir: '/res', locale: 'en-US', actions, maxMenuServers: 2 })
+    fake = FakeTray.instances[1] as FakeTray
+    tray.setServers([
+      server('a', 'A', 'online'),
+      server('b', 'B', 'online'),
+      server('c', 'C', 'tls_failed'),
+      server('d', 'D', 'auth_failed'),
+      server('e', 'E', 'online'),
+    ])
+    vi.advanceTimersByTime(1000)
+    expect(labels().slice(0, 5)).toEqual([
+      '2 servers down',
+      '---',
+      'C — TLS failed',
+      'D — authentication failed',
+      '… and 3 more',
+    ])
+    expect(tray.tooltip).toBe('NodeDeck — 3 online, 2 down')
   })
 
   it('uses 16 px (+@2x) on Windows/macOS and 32 px on Linux', () => {

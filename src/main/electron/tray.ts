@@ -7,6 +7,7 @@ import {
   type NativeImage,
 } from 'electron'
 import type { HealthState, Locale } from '../../shared/contract'
+import { isDown } from '../core/monitor/health'
 import { stringsFor, type ShellStrings } from './i18n'
 
 /** The three tray pictures (resources/tray-<state>-<size>.png, drawn by scripts/make-icons.mjs). */
@@ -22,27 +23,28 @@ export interface TrayServer {
 export interface TrayCounts {
   online: number
   degraded: number
-  offline: number
+  /** Offline, failing authentication or failing TLS. */
+  down: number
   unknown: number
 }
 
 /**
- * Counts states and picks the icon: red if any server is offline or failing authentication,
+ * Counts states and picks the icon: red if any server is down (offline, auth or TLS failed),
  * grey while no server has a known state (none configured, or all still unknown), else normal.
  */
 export function summarize(servers: Iterable<TrayServer>): {
   counts: TrayCounts
   icon: TrayIconState
 } {
-  const counts: TrayCounts = { online: 0, degraded: 0, offline: 0, unknown: 0 }
+  const counts: TrayCounts = { online: 0, degraded: 0, down: 0, unknown: 0 }
   for (const s of servers) {
     if (s.state === 'online') counts.online++
     else if (s.state === 'degraded') counts.degraded++
-    else if (s.state === 'offline' || s.state === 'auth_failed') counts.offline++
+    else if (isDown(s.state)) counts.down++
     else counts.unknown++
   }
-  const known = counts.online + counts.degraded + counts.offline
-  const icon: TrayIconState = counts.offline > 0 ? 'offline' : known === 0 ? 'unknown' : 'normal'
+  const known = counts.online + counts.degraded + counts.down
+  const icon: TrayIconState = counts.down > 0 ? 'offline' : known === 0 ? 'unknown' : 'normal'
   return { counts, icon }
 }
 
@@ -97,7 +99,8 @@ function menuLabel(text: string, platform: NodeJS.Platform): string {
 
 /**
  * The tray: an icon whose colour is the fleet's health, a tooltip with the counts, and a menu
- * listing every server with its state plus Show / Refresh all / Quit. State comes only from core
+ * saying how many servers are down, listing every server (down ones first) with its state, plus
+ * Show / Refresh all / Quit. State comes only from core
  * events, so the tray, the notifications and every window agree (design.md §2.4). Icon and
  * tooltip follow each event at once; the menu is rebuilt at most once a second, because a
  * fleet-wide outage produces a burst of status events.
@@ -132,7 +135,17 @@ export function createTray(opts: TrayOptions): TrayController {
     if (disposed) return
     lastMenuAt = Date.now()
     const items: MenuItemConstructorOptions[] = []
-    const list = [...servers.values()]
+    // Down servers first, so a long list never hides them behind "… and N more".
+    const all = [...servers.values()]
+    const downList = all.filter((s) => isDown(s.state))
+    const list = [...downList, ...all.filter((s) => !isDown(s.state))]
+    const down = downList.length
+    if (down > 0) {
+      items.push(
+        { label: strings.downCount(down), click: () => opts.actions.show() },
+        { type: 'separator' },
+      )
+    }
     for (const s of list.slice(0, maxServers)) {
       items.push({
         label: menuLabel(`${s.name} — ${strings.state[s.state]}`, platform),

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'keychain',
   'storage',
   'internal',
+  /** Not a failure: the server answered, but slower than the health threshold (degraded). */
+  'slow',
 ] as const
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES)
@@ -58,6 +60,7 @@ const RETRYABLE: Record<ErrorCode, boolean> = {
   keychain: false,
   storage: false,
   internal: false,
+  slow: true,
 }
 
 /** Builds an AppError with the default `retryable` for its code. */

@@ -35,6 +35,9 @@ import { muapiMethods } from './kinds/muapi'
 import { wgmonMethods } from './kinds/wgmon'
 import { StreamBatchSchema } from './streams'
 import { bridgeEvents, bridgeMethods } from './bridge'
+import { historyMethods } from './history'
+import { fleetEvents, fleetMethods } from './fleet'
+import { alertsEvents, alertsMethods } from './alerts'
 
 export * from './errors'
 export * from './servers'
@@ -48,6 +51,9 @@ export * from './kinds/muapi'
 export * from './kinds/wgmon'
 export * from './streams'
 export * from './bridge'
+export * from './history'
+export * from './fleet'
+export * from './alerts'
 
 const Id = z.object({ id: z.string().min(1).max(64) })
 const ServerRef = z.object({ serverId: z.string().min(1).max(64) })
@@ -228,6 +234,9 @@ export const methods = {
   ...muapiMethods,
   ...wgmonMethods,
   ...bridgeMethods,
+  ...historyMethods,
+  ...alertsMethods,
+  ...fleetMethods,
 } as const
 
 /** Events pushed from the core to every connected UI. Names are `domain.noun`. */
@@ -244,6 +253,8 @@ export const events = {
   'stream.batch': StreamBatchSchema,
   ...pasarguardEvents,
   ...bridgeEvents,
+  ...alertsEvents,
+  ...fleetEvents,
 } as const
 
 export type Methods = typeof methods

@@ -93,8 +93,28 @@ export type ServerDraft = z.infer<typeof ServerDraftSchema>
 export type ServerDraftInput = z.input<typeof ServerDraftSchema>
 
 /** Health states; see monitor/health.ts for the transitions. */
-export const HealthStateSchema = z.enum(['unknown', 'online', 'degraded', 'offline', 'auth_failed'])
+export const HealthStateSchema = z.enum([
+  'unknown',
+  'online',
+  'degraded',
+  'offline',
+  'auth_failed',
+  /** TLS handshake, certificate verification or pinned fingerprint failed (error code `tls`). */
+  'tls_failed',
+])
 export type HealthState = z.infer<typeof HealthStateSchema>
+
+/** The states in which a server does not serve: they confirm together and raise alerts. */
+export const DOWN_STATES: ReadonlySet<HealthState> = new Set<HealthState>([
+  'offline',
+  'auth_failed',
+  'tls_failed',
+])
+
+/** True for offline, auth failed and TLS failed. */
+export function isDownState(state: HealthState): boolean {
+  return DOWN_STATES.has(state)
+}
 
 /** The live health of one server. */
 export const ServerStatusSchema = z.object({

@@ -57,6 +57,18 @@ export interface UsersReading {
   noCounters?: boolean
   /** Every known user, online or not (kinds with accounts), so offline users are listed too. */
   names?: string[]
+  /**
+   * What else finds a user in the fleet's user search, by user name: keys (WireGuard public key,
+   * email, port…) and IPs (tunnel address, client addresses of live sessions). Only from data the
+   * poll read anyway: filling it never costs a request.
+   */
+  terms?: Map<string, UserSearchTerms>
+}
+
+/** A user's searchable values besides the name (see {@link UsersReading.terms}). */
+export interface UserSearchTerms {
+  keys?: string[]
+  ips?: string[]
 }
 
 /** The outcome of one poll of a server: health facts and, where the kind has them, users. */

@@ -32,10 +32,22 @@ describe('verdictOf', () => {
     })
   })
 
-  it('classifies other failures (bad payload, tls) as offline, keeping the error', () => {
+  it('classifies other failures (bad payload, http status) as offline, keeping the error', () => {
     const e = appError('bad_payload', 'not JSON')
     expect(verdictOf(bad(e)).state).toBe('offline')
     expect(verdictOf(bad(e)).error).toBe(e)
+    expect(verdictOf(bad(appError('http_status', 'HTTP 502'))).state).toBe('offline')
+  })
+
+  it('classifies TLS failures (verification, pin mismatch) as tls_failed, keeping the error', () => {
+    const pin = appError('tls', 'does not match the pinned fingerprint', {
+      params: { code: 'ERR_NODEDECK_PIN_MISMATCH' },
+    })
+    expect(verdictOf(bad(pin))).toEqual({ state: 'tls_failed', latencyMs: null, error: pin })
+    const self = appError('tls', 'not accepted', {
+      params: { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+    })
+    expect(verdictOf(bad(self)).state).toBe('tls_failed')
   })
 
   it('classifies a partial answer as degraded with the partial error and the latency', () => {
@@ -47,11 +59,14 @@ describe('verdictOf', () => {
   })
 
   it('classifies a slow full answer as degraded (threshold is exclusive)', () => {
-    expect(verdictOf(ok(DEFAULT_HEALTH.slowMs + 1))).toEqual({
-      state: 'degraded',
-      latencyMs: DEFAULT_HEALTH.slowMs + 1,
-      error: null,
+    const slow = verdictOf(ok(DEFAULT_HEALTH.slowMs + 1))
+    expect(slow).toMatchObject({ state: 'degraded', latencyMs: DEFAULT_HEALTH.slowMs + 1 })
+    // The reason is shown: a `slow` error with the latency and the threshold.
+    expect(slow.error).toMatchObject({
+      code: 'slow',
+      params: { latencyMs: DEFAULT_HEALTH.slowMs + 1, thresholdMs: DEFAULT_HEALTH.slowMs },
     })
+    expect(slow.error?.message).toContain(`${DEFAULT_HEALTH.slowMs + 1} ms`)
     expect(verdictOf(ok(DEFAULT_HEALTH.slowMs)).state).toBe('online')
     expect(verdictOf(ok(600), { slowMs: 500, confirm: 2 }).state).toBe('degraded')
   })
@@ -237,5 +252,46 @@ describe('hysteresis across down states', () => {
     expect(r.changed).toBe(true)
     expect(st.state).toBe('auth_failed')
     expect(st.error?.code).toBe('auth')
+  })
+
+  it('confirms offline then TLS failed as down (tls_failed, latest reason), not before', () => {
+    let st = initialStatus('s', 0)
+    let streak = 0
+    const step = (v: ProbeVerdict, now: number) => {
+      const r = nextStatus(st, streak, v, now)
+      st = r.status
+      streak = r.streak
+      return r
+    }
+    step({ state: 'online', latencyMs: 5, error: null }, 1)
+    const tls = appError('tls', 'pin mismatch')
+    const r1 = step({ state: 'tls_failed', latencyMs: null, error: tls }, 2)
+    expect(r1.changed).toBe(false)
+    expect(st).toMatchObject({ state: 'online', pending: 'tls_failed', error: tls })
+    const r2 = step({ state: 'offline', latencyMs: null, error: appError('network', 'x') }, 3)
+    expect(r2.changed).toBe(true)
+    expect(st).toMatchObject({ state: 'offline', since: 3, pending: null })
+    // From down to another down state: confirmed the same way; a recovery needs two successes.
+    expect(step({ state: 'tls_failed', latencyMs: null, error: tls }, 4).changed).toBe(false)
+    expect(step({ state: 'tls_failed', latencyMs: null, error: tls }, 5).changed).toBe(true)
+    expect(st.state).toBe('tls_failed')
+    expect(step({ state: 'online', latencyMs: 3, error: null }, 6).changed).toBe(false)
+    expect(step({ state: 'online', latencyMs: 3, error: null }, 7).changed).toBe(true)
+    expect(st).toMatchObject({ state: 'online', error: null })
+  })
+
+  it('every non-online confirmed state carries a reason', () => {
+    const verdicts = [
+      verdictOf(bad(netErr)),
+      verdictOf(bad(authErr)),
+      verdictOf(bad(appError('tls', 'x'))),
+      verdictOf(ok(DEFAULT_HEALTH.slowMs + 500)),
+      verdictOf(ok(10, partialErr)),
+    ]
+    for (const v of verdicts) {
+      const r = nextStatus(initialStatus('s', 0), 0, v, 1)
+      expect(r.status.state).not.toBe('online')
+      expect(r.status.error).not.toBeNull()
+    }
   })
 })

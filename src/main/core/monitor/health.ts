@@ -1,4 +1,10 @@
-import type { AppError, HealthState, ServerStatus } from '../../../shared/contract'
+import {
+  appError,
+  isDownState,
+  type AppError,
+  type HealthState,
+  type ServerStatus,
+} from '../../../shared/contract'
 
 /** The verdict of one probe, before hysteresis. */
 export interface ProbeVerdict {
@@ -16,7 +22,11 @@ export interface HealthOptions {
 
 export const DEFAULT_HEALTH: HealthOptions = { slowMs: 3000, confirm: 2 }
 
-/** Classifies a probe outcome: an error, a partial answer, or a full answer (maybe slow). */
+/**
+ * Classifies a probe outcome: an error (auth → `auth_failed`, TLS → `tls_failed`, anything else
+ * → `offline`), a partial answer, or a full answer (maybe slow). Every verdict but `online`
+ * carries its reason: a slow answer gets a `slow` error with the latency and the threshold.
+ */
 export function verdictOf(
   outcome:
     { ok: true; latencyMs: number; partial: AppError | null } | { ok: false; error: AppError },
@@ -25,6 +35,7 @@ export function verdictOf(
   if (!outcome.ok) {
     const e = outcome.error
     if (e.code === 'auth') return { state: 'auth_failed', latencyMs: null, error: e }
+    if (e.code === 'tls') return { state: 'tls_failed', latencyMs: null, error: e }
     return { state: 'offline', latencyMs: null, error: e }
   }
   if (outcome.partial)
@@ -33,7 +44,11 @@ export function verdictOf(
     return {
       state: 'degraded',
       latencyMs: outcome.latencyMs,
-      error: null,
+      error: appError(
+        'slow',
+        `The server answered in ${outcome.latencyMs} ms, slower than the ${opts.slowMs} ms threshold.`,
+        { params: { latencyMs: outcome.latencyMs, thresholdMs: opts.slowMs } },
+      ),
     }
   }
   return { state: 'online', latencyMs: outcome.latencyMs, error: null }
@@ -87,8 +102,8 @@ export function nextStatus(
       changed,
     }
   }
-  // Offline and auth failed are both "down": a server failing one way then the other is still
-  // confirmed down (it shows the latest reason), instead of never confirming.
+  // Offline, auth failed and TLS failed are all "down": a server failing one way then another is
+  // still confirmed down (it shows the latest reason), instead of never confirming.
   const agrees =
     prev.pending !== null && (prev.pending === v.state || (isDown(prev.pending) && isDown(v.state)))
   const s = agrees ? streak + 1 : 1
@@ -113,6 +128,5 @@ export function nextStatus(
   }
 }
 
-function isDown(state: HealthState): boolean {
-  return state === 'offline' || state === 'auth_failed'
-}
+/** True for offline, auth failed and TLS failed (the contract's `isDownState`). */
+export const isDown = isDownState

@@ -6,7 +6,7 @@ import {
   type UsersSnapshot,
 } from '../../../shared/contract'
 import { FakeAdapter, networkError } from '../testing/fake-adapter'
-import { LIVE_INTERVAL_MS, MAX_BACKOFF_MS, Monitor, phaseOf } from './monitor'
+import { LIVE_INTERVAL_MS, MAX_BACKOFF_MS, Monitor, phaseOf, pollTimeoutMs } from './monitor'
 
 function config(id: string, pollIntervalSec = 10, url = 'http://127.0.0.1:9999'): ServerConfig {
   return {
@@ -394,6 +394,274 @@ describe('Monitor', () => {
     expect(newA.calls.length).toBe(6)
     // No offline verdict of the old target reached the UI.
     expect(rec.statuses.every((s) => s.status.state === 'online')).toBe(true)
+    m.stop()
+  })
+})
+
+describe('pollTimeoutMs', () => {
+  it('stays strictly below the poll interval: 80 %, at most 15 s, at least 1 s', () => {
+    expect(pollTimeoutMs(2)).toBe(1_600)
+    expect(pollTimeoutMs(5)).toBe(4_000)
+    expect(pollTimeoutMs(10)).toBe(8_000)
+    expect(pollTimeoutMs(60)).toBe(15_000)
+    for (const sec of [2, 3, 5, 7, 10, 19, 20, 30, 3600]) {
+      expect(pollTimeoutMs(sec)).toBeLessThan(sec * 1000)
+      expect(pollTimeoutMs(sec)).toBeGreaterThanOrEqual(1_000)
+    }
+  })
+})
+
+describe('Monitor scheduler: cap, queue, timeout, stats', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('never runs more than maxConcurrent polls; the rest wait in FIFO order', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events, { maxConcurrent: 2 })
+    const adapters = ['a', 'b', 'c', 'd', 'e'].map((id) => {
+      const a = new FakeAdapter()
+      a.hold = true
+      m.upsert(config(id, 10), a)
+      return a
+    })
+    const done: string[] = []
+    const probes = ['a', 'b', 'c', 'd', 'e'].map((id) => m.probe(id).then(() => done.push(id)))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(adapters.map((a) => a.calls.length)).toEqual([1, 1, 0, 0, 0])
+    expect(m.stats()).toMatchObject({ inFlight: 2, queued: 3, capWaits: 3, maxQueued: 3, cap: 2 })
+    // A probe of a queued server joins its queued poll: it is not queued twice.
+    void m.probe('c')
+    expect(m.stats().queued).toBe(3)
+    adapters[1]?.held[0]?.resolve({ ok: true })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(adapters.map((a) => a.calls.length)).toEqual([1, 1, 1, 0, 0])
+    adapters[0]?.held[0]?.resolve({ ok: true })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(adapters.map((a) => a.calls.length)).toEqual([1, 1, 1, 1, 0])
+    for (const a of adapters) a.hold = false
+    adapters[2]?.held[0]?.resolve({ ok: true })
+    adapters[3]?.held[0]?.resolve({ ok: true })
+    await vi.advanceTimersByTimeAsync(0)
+    adapters[4]?.held[0]?.resolve({ ok: true })
+    await Promise.all(probes)
+    expect(done).toEqual(['b', 'a', 'c', 'd', 'e'])
+    expect(m.stats()).toMatchObject({ inFlight: 0, queued: 0, polls: 5 })
+  })
+
+  it('starts the timeout of a queued poll when it is sent, not when it was due', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events, { maxConcurrent: 1 })
+    const slow = new FakeAdapter()
+    slow.hold = true
+    const waiting = new FakeAdapter()
+    m.upsert(config('slow', 10), slow)
+    m.upsert(config('waiting', 10), waiting)
+    const p1 = m.probe('slow')
+    const p2 = m.probe('waiting')
+    // `slow` never answers: it ends by its timeout (8 s for a 10 s interval).
+    waiting.hold = true
+    await vi.advanceTimersByTimeAsync(pollTimeoutMs(10) - 1)
+    expect(waiting.calls).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(1)
+    await p1
+    expect(m.status('slow')?.error?.code).toBe('timeout')
+    expect(m.status('slow')?.error?.params?.timeoutMs).toBe(8_000)
+    expect(waiting.calls).toEqual([T0 + 8_000])
+    // Its own timeout runs from now: 8 s later, not 0 s.
+    await vi.advanceTimersByTimeAsync(7_999)
+    expect(m.status('waiting')?.state).toBe('unknown')
+    await vi.advanceTimersByTimeAsync(1)
+    await p2
+    expect(m.status('waiting')?.state).toBe('offline')
+    expect(m.stats()).toMatchObject({ timeouts: 2, failures: 2, capWaits: 1 })
+    expect(m.stats().maxStartDelayMs).toBe(8_000)
+  })
+
+  it('a poll that times out aborts the adapter and frees the slot at the timeout', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    let signal: AbortSignal | undefined
+    const a = new FakeAdapter()
+    a.poll = (s?: AbortSignal) => {
+      signal = s
+      return new Promise(() => undefined)
+    }
+    m.upsert(config('s1', 2), a)
+    const p = m.probe('s1')
+    await vi.advanceTimersByTimeAsync(1_600)
+    await p
+    expect(signal?.aborted).toBe(true)
+    expect(m.stats().inFlight).toBe(0)
+    expect(m.status('s1')?.state).toBe('offline')
+  })
+
+  it('keeps its cadence when polls take time, and counts polls on time', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter()
+    a.hold = true
+    m.upsert(config('s1', 5), a)
+    m.start()
+    const phase = phaseOf('s1', 5_000)
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(i === 0 ? phase : 5_000 - 3_000)
+      // Every poll takes 3 s; the next is still due 5 s after the previous one was due.
+      await vi.advanceTimersByTimeAsync(3_000)
+      a.held[i]?.resolve({ ok: true })
+    }
+    await vi.advanceTimersByTimeAsync(0)
+    expect(a.calls).toEqual([0, 1, 2, 3].map((i) => T0 + phase + i * 5_000))
+    expect(m.stats()).toMatchObject({ polls: 4, onTime: 4, late: 0 })
+    m.stop()
+  })
+
+  it('counts a poll that finishes after its next due time as late', async () => {
+    const { events } = recorder()
+    // Cap 1: the second server's poll waits for the first one (held 4 s, below its timeout).
+    const m = new Monitor(events, { maxConcurrent: 1 })
+    const a = new FakeAdapter()
+    a.hold = true
+    const b = new FakeAdapter()
+    b.hold = true
+    m.upsert(config('a', 5), a)
+    m.upsert(config('b', 2), b)
+    const pa = m.probe('a')
+    const pb = m.probe('b')
+    await vi.advanceTimersByTimeAsync(1_000)
+    a.held[0]?.resolve({ ok: true })
+    await pa
+    await vi.advanceTimersByTimeAsync(1_500) // b: sent at +1 s, answers at +2.5 s > due + 2 s
+    b.held[0]?.resolve({ ok: true })
+    await pb
+    expect(m.stats()).toMatchObject({ polls: 2, onTime: 1, late: 1 })
+    m.resetStats()
+    expect(m.stats()).toMatchObject({ polls: 0, onTime: 0, late: 0, maxStartDelayMs: 0 })
+  })
+
+  it('spreads 1,000 servers polled every 5 s: never over the cap, all polls on time', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events, { maxConcurrent: 64 })
+    const adapters: FakeAdapter[] = []
+    for (let i = 0; i < 1000; i++) {
+      const a = new FakeAdapter([{ ok: true, latencyMs: 40 }])
+      // Each answer takes 40 ms of (fake) time.
+      const poll = a.poll.bind(a)
+      a.poll = () => new Promise((r) => setTimeout(() => r(poll()), 40))
+      adapters.push(a)
+      m.upsert(config(`srv-${i}`, 5), a)
+    }
+    m.start()
+    let maxInFlight = 0
+    for (let t = 0; t < 30_000; t += 20) {
+      await vi.advanceTimersByTimeAsync(20)
+      maxInFlight = Math.max(maxInFlight, m.stats().inFlight)
+    }
+    m.stop()
+    const st = m.stats()
+    expect(maxInFlight).toBeLessThanOrEqual(64)
+    expect(st.polls).toBeGreaterThanOrEqual(5_900)
+    expect(st.late).toBe(0)
+    // Every server polled 6 times in 30 s (±1 at the edges).
+    const counts = adapters.map((a) => a.calls.length)
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(5)
+    expect(Math.max(...counts)).toBeLessThanOrEqual(7)
+  })
+
+  it('a down server answering again re-checks the other down servers within one interval', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const adapters = ['a', 'b', 'c'].map((id) => {
+      const a = new FakeAdapter([{ ok: false, error: networkError(id) }])
+      m.upsert(config(id, 2), a)
+      return a
+    })
+    m.start()
+    // Down for a while: backed off to long gaps.
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(['a', 'b', 'c'].map((id) => m.status(id)?.state)).toEqual([
+      'offline',
+      'offline',
+      'offline',
+    ])
+    const lastB = adapters[1]?.calls.at(-1) ?? 0
+    for (const a of adapters) a.setOutcomes([{ ok: true }])
+    // The network is back; `a` is probed (a user clicked Refresh): b and c follow within 2 s.
+    const t = Date.now()
+    await m.probe('a')
+    await vi.advanceTimersByTimeAsync(2_000)
+    for (const a of adapters.slice(1)) {
+      const after = a.calls.filter((c) => c >= t)
+      expect(after.length).toBeGreaterThanOrEqual(1)
+      expect((after[0] ?? 0) - t).toBeLessThan(2_000)
+    }
+    expect(lastB).toBeLessThan(t)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(['a', 'b', 'c'].map((id) => m.status(id)?.state)).toEqual(['online', 'online', 'online'])
+    m.stop()
+  })
+
+  it('stop drops the polls waiting for a slot and releases their probes', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events, { maxConcurrent: 1 })
+    const a = new FakeAdapter()
+    a.hold = true
+    const b = new FakeAdapter()
+    m.upsert(config('a'), a)
+    m.upsert(config('b'), b)
+    const pa = m.probe('a')
+    const pb = m.probe('b')
+    m.stop()
+    await pb
+    expect(m.stats().queued).toBe(0)
+    a.held[0]?.resolve({ ok: true })
+    await pa
+    await vi.advanceTimersByTimeAsync(0)
+    expect(b.calls).toHaveLength(0)
+  })
+
+  it('a removed server waiting in the queue is dropped, its probe released', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events, { maxConcurrent: 1 })
+    const a = new FakeAdapter()
+    a.hold = true
+    const b = new FakeAdapter()
+    m.upsert(config('a'), a)
+    m.upsert(config('b'), b)
+    const pa = m.probe('a')
+    const pb = m.probe('b')
+    m.remove('b')
+    await pb
+    a.held[0]?.resolve({ ok: true })
+    await pa
+    await vi.advanceTimersByTimeAsync(0)
+    expect(b.calls).toHaveLength(0)
+    expect(rec.statuses.map((s) => s.status.serverId)).toEqual(['a'])
+    expect(m.stats().queued).toBe(0)
+  })
+
+  it('re-checks soon after a first failure of a 5 s server: down confirmed within 10 s', async () => {
+    const { rec, events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([{ ok: true }])
+    m.upsert(config('s1', 5), a)
+    m.start()
+    const phase = phaseOf('s1', 5_000)
+    await vi.advanceTimersByTimeAsync(phase)
+    expect(m.status('s1')?.state).toBe('online')
+    a.setOutcomes([{ ok: false, error: networkError() }])
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(m.status('s1')?.pending).toBe('offline')
+    await vi.advanceTimersByTimeAsync(2_500)
+    expect(m.status('s1')?.state).toBe('offline')
+    expect(a.calls.slice(-2)).toEqual([T0 + phase + 5_000, T0 + phase + 7_500])
+    expect(rec.statuses.filter((s) => s.changed).map((s) => s.status.state)).toEqual([
+      'online',
+      'offline',
+    ])
     m.stop()
   })
 })

@@ -1,6 +1,9 @@
 import type { AppError, UserRow, UsersSnapshot } from '../../../shared/contract'
 import type { UsersReading } from '../adapters/adapter'
 
+/** Display order of user names: the same as `a.localeCompare(b)`, without a lookup per call. */
+const compareNames = new Intl.Collator().compare
+
 interface Prev {
   at: number
   /** Last raw counters as read (cumulative), or the accumulated totals (delta mode). */
@@ -19,6 +22,10 @@ export class TrafficTracker {
   private prev: Prev | null = null
   private snapshot: UsersSnapshot
   private countingSince: number | null = null
+  /** Cumulative counters of the last reading (see `keep`). */
+  private readonly kept = new Map<string, { up: number; down: number }>()
+  /** The user names of the last reading, sorted (see `sorted`). */
+  private order: readonly string[] = []
 
   constructor(private readonly serverId: string) {
     this.snapshot = {
@@ -31,6 +38,39 @@ export class TrafficTracker {
       countingSince: null,
       serverReset: false,
     }
+  }
+
+  /**
+   * The names in display order. A server's users rarely change between polls, so the last order
+   * is reused when the set is the same (an O(n) check instead of an ICU sort every poll).
+   */
+  private sorted(names: ReadonlySet<string>): readonly string[] {
+    const last = this.order
+    if (last.length === names.size && last.every((n) => names.has(n))) return last
+    this.order = [...names].sort(compareNames)
+    return this.order
+  }
+
+  /**
+   * The cumulative counters to compare the next reading with, in a map of this tracker updated
+   * in place: the reading's own objects then die young instead of living (and being promoted
+   * to the old generation) until the next poll, at 100k users a steady stream of GC work.
+   */
+  private keep(
+    counters: Map<string, { up: number; down: number }>,
+  ): Map<string, { up: number; down: number }> {
+    const kept = this.kept
+    for (const [name, c] of counters) {
+      const k = kept.get(name)
+      if (k) {
+        k.up = c.up
+        k.down = c.down
+      } else kept.set(name, { up: c.up, down: c.down })
+    }
+    if (kept.size > counters.size) {
+      for (const name of kept.keys()) if (!counters.has(name)) kept.delete(name)
+    }
+    return kept
   }
 
   /** The latest snapshot (rows may be stale). */
@@ -50,21 +90,19 @@ export class TrafficTracker {
     if (!r.counters && r.noCounters) {
       // No per-user counters on this kind: users and devices only, traffic unknown (never 0).
       const names = new Set<string>([...(r.names ?? []), ...(r.devices?.keys() ?? [])])
-      const users: UserRow[] = [...names]
-        .sort((a, b) => a.localeCompare(b))
-        .map((name) => {
-          const devices = r.devices ? (r.devices.get(name) ?? 0) : null
-          return {
-            name,
-            online: devices !== null && devices > 0,
-            devices,
-            up: null,
-            down: null,
-            upRate: null,
-            downRate: null,
-            reset: false,
-          }
-        })
+      const users: UserRow[] = [...names].sort(compareNames).map((name) => {
+        const devices = r.devices ? (r.devices.get(name) ?? 0) : null
+        return {
+          name,
+          online: devices !== null && devices > 0,
+          devices,
+          up: null,
+          down: null,
+          upRate: null,
+          downRate: null,
+          reset: false,
+        }
+      })
       this.snapshot = {
         serverId: this.serverId,
         at: r.at,
@@ -84,8 +122,10 @@ export class TrafficTracker {
       return this.snapshot
     }
     let dt = this.prev ? (r.at - this.prev.at) / 1000 : null
-    const totals = new Map<string, { up: number; down: number }>()
+    let totals: Map<string, { up: number; down: number }> = r.counters
+    /** Delta mode: the rate of each user; cumulative mode computes it per row (no map). */
     const rates = new Map<string, { up: number | null; down: number | null; reset: boolean }>()
+    let prevCounters: Map<string, { up: number; down: number }> | null | undefined = null
     let resets = 0
     let comparable = 0
     if (r.countersAreDeltas) {
@@ -96,6 +136,7 @@ export class TrafficTracker {
         // the last clear by anyone: no known interval, so no rate (not total / our interval).
         dt = null
       }
+      totals = new Map()
       const acc = this.prev?.counters ?? new Map<string, { up: number; down: number }>()
       for (const [name, t] of acc) totals.set(name, { ...t })
       for (const [name, d] of r.counters) {
@@ -112,22 +153,7 @@ export class TrafficTracker {
       }
     } else {
       this.countingSince = null
-      const prevCounters = prevSnap.clearOnRead ? null : this.prev?.counters
-      for (const [name, c] of r.counters) {
-        totals.set(name, c)
-        const p = prevCounters?.get(name)
-        if (!p || !dt || dt <= 0) {
-          rates.set(name, { up: null, down: null, reset: false })
-          continue
-        }
-        comparable++
-        if (c.up < p.up || c.down < p.down) {
-          resets++
-          rates.set(name, { up: null, down: null, reset: true })
-        } else {
-          rates.set(name, { up: (c.up - p.up) / dt, down: (c.down - p.down) / dt, reset: false })
-        }
-      }
+      prevCounters = prevSnap.clearOnRead || !dt || dt <= 0 ? null : this.prev?.counters
       // Users that vanished from the counters were cleared (restart or another clearer).
       if (prevCounters) {
         for (const name of prevCounters.keys()) {
@@ -138,24 +164,45 @@ export class TrafficTracker {
         }
       }
     }
-    const names = new Set<string>([...totals.keys(), ...(r.devices?.keys() ?? [])])
+    const names = new Set<string>(totals.keys())
+    if (r.devices) for (const name of r.devices.keys()) names.add(name)
     const users: UserRow[] = []
-    for (const name of [...names].sort((a, b) => a.localeCompare(b))) {
+    for (const name of this.sorted(names)) {
       const t = totals.get(name)
-      const rate = rates.get(name)
       const devices = r.devices ? (r.devices.get(name) ?? 0) : null
+      let upRate: number | null = null
+      let downRate: number | null = null
+      let reset = false
+      if (r.countersAreDeltas) {
+        const rate = rates.get(name)
+        upRate = rate ? rate.up : null
+        downRate = rate ? rate.down : null
+      } else if (t && prevCounters && dt) {
+        // A counter that went backwards is a reset: no rate for this interval, never negative.
+        const p = prevCounters.get(name)
+        if (p) {
+          comparable++
+          if (t.up < p.up || t.down < p.down) {
+            resets++
+            reset = true
+          } else {
+            upRate = (t.up - p.up) / dt
+            downRate = (t.down - p.down) / dt
+          }
+        }
+      }
       users.push({
         name,
         online: devices !== null ? devices > 0 : false,
         devices,
         up: t ? t.up : r.countersAreDeltas ? 0 : null,
         down: t ? t.down : r.countersAreDeltas ? 0 : null,
-        upRate: rate ? rate.up : null,
-        downRate: rate ? rate.down : null,
-        reset: rate?.reset ?? false,
+        upRate,
+        downRate,
+        reset,
       })
     }
-    this.prev = { at: r.at, counters: r.countersAreDeltas ? totals : r.counters }
+    this.prev = { at: r.at, counters: r.countersAreDeltas ? totals : this.keep(r.counters) }
     this.snapshot = {
       serverId: this.serverId,
       at: r.at,
@@ -192,5 +239,5 @@ function mergeDevicesOnly(rows: UserRow[], devices: Map<string, number> | null):
       const d = devices.get(u.name) ?? 0
       return { ...u, devices: d, online: d > 0, upRate: null, downRate: null }
     })
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => compareNames(a.name, b.name))
 }

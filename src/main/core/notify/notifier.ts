@@ -1,78 +1,119 @@
-import { randomUUID } from 'node:crypto'
-import type { HealthState, Notice, ServerStatus } from '../../../shared/contract'
+import {
+  AlertSettingsSchema,
+  noticePops,
+  type AlertSettings,
+  type HealthState,
+  type Notice,
+  type ServerStatus,
+} from '../../../shared/contract'
+import { silentLogger, type Logger } from '../util/logger'
+import { AlertRules, type AlertRulesOptions, type AlertServer } from './alert-rules'
+import { AlertStore } from './alert-store'
 
-/** Where notices go: native notifications + tray in Electron, the page in browser mode. */
+/** Where notices that pop go: native notifications + tray in Electron. */
 export interface NotificationSink {
   notify(notice: Notice): void
 }
 
-/** How many notices are kept for the in-app list. */
-const HISTORY = 200
-
-const BAD: ReadonlySet<HealthState> = new Set(['offline', 'auth_failed'])
+export interface NotifierOptions {
+  dataDir: string
+  sinks: NotificationSink[]
+  /** Every new notice, popping or not (the core broadcasts it as `notice`). */
+  emit(notice: Notice): void
+  /** The servers now, with their state. */
+  servers(): Iterable<AlertServer>
+  /** false: history and settings stay in memory (CLI one-shots). */
+  persist?: boolean
+  log?: Logger
+  now?: () => number
+  /** Rule tuning (tests, bench). */
+  rules?: Pick<
+    AlertRulesOptions,
+    'groupWindowMs' | 'groupMin' | 'flapWindowMs' | 'flapMax' | 'listCap' | 'quietCheckMs'
+  >
+}
 
 /**
- * Turns confirmed state changes into notices: one per change, never one per poll.
- * - to offline / auth failed (also from unknown: a server already down at start is news);
- * - back to online or degraded from offline / auth failed: a recovery notice;
- * - online ⇄ degraded and unknown → online are not worth a notification.
+ * The alerts of the core: the rules (alert-rules.ts) turn confirmed state changes into notices;
+ * each goes to the persisted history, to every UI (`emit`), and — unless muted, held back by the
+ * flap limit or raised in quiet hours — to the native sinks. Create with {@link Notifier.open}.
  */
 export class Notifier {
-  private readonly history: Notice[] = []
+  private readonly rules: AlertRules
 
-  constructor(
-    private readonly sinks: NotificationSink[],
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  list(): Notice[] {
-    return [...this.history].reverse()
+  private constructor(
+    private readonly opts: NotifierOptions,
+    private readonly store: AlertStore,
+  ) {
+    this.rules = new AlertRules({
+      ...opts.rules,
+      now: opts.now,
+      settings: () => this.store.settings,
+      servers: opts.servers,
+      deliver: (n) => this.deliver(n),
+    })
   }
 
-  /** Call on every confirmed state change. Returns the notice raised, if any. */
-  onChange(status: ServerStatus, from: HealthState, serverName: string): Notice | null {
-    const to = status.state
-    let notice: Omit<Notice, 'id' | 'at'> | null = null
-    const reason = status.error?.message ?? ''
-    if (to === 'offline') {
-      notice = {
-        level: 'error',
-        kind: 'offline',
-        serverId: status.serverId,
-        serverName,
-        title: `${serverName} is offline`,
-        body: reason,
-      }
-    } else if (to === 'auth_failed') {
-      notice = {
-        level: 'error',
-        kind: 'auth_failed',
-        serverId: status.serverId,
-        serverName,
-        title: `${serverName}: authentication failed`,
-        body: reason,
-      }
-    } else if ((to === 'online' || to === 'degraded') && BAD.has(from)) {
-      notice = {
-        level: 'info',
-        kind: 'recovered',
-        serverId: status.serverId,
-        serverName,
-        title: `${serverName} is back online`,
-        body: status.latencyMs !== null ? `Answering in ${status.latencyMs} ms.` : '',
-      }
+  /** Loads history and settings (damaged files are moved aside) and starts the rules. */
+  static async open(opts: NotifierOptions): Promise<Notifier> {
+    const store = new AlertStore({
+      dataDir: opts.dataDir,
+      persist: opts.persist,
+      log: opts.log,
+      now: opts.now,
+    })
+    await store.load()
+    return new Notifier(opts, store)
+  }
+
+  /** The newest notices first (the in-app centre's first load). */
+  list(limit = 200): Notice[] {
+    return this.store.recent(limit)
+  }
+
+  /** The history store (paging, clearing). */
+  get history(): AlertStore {
+    return this.store
+  }
+
+  get settings(): AlertSettings {
+    return this.store.settings
+  }
+
+  /** Applies a settings patch, saves it and returns the new settings. */
+  async updateSettings(patch: Partial<AlertSettings>): Promise<AlertSettings> {
+    const next = AlertSettingsSchema.parse({ ...this.store.settings, ...patch })
+    next.mutedServerIds = [...new Set(next.mutedServerIds)]
+    await this.store.saveSettings(next)
+    this.rules.settingsChanged()
+    return next
+  }
+
+  /** Call on every confirmed state change. */
+  onChange(status: ServerStatus, from: HealthState, server: Omit<AlertServer, 'state'>): void {
+    this.rules.onChange(status, from, server)
+  }
+
+  /** Sends notices still waiting for their group window and writes the history. */
+  async close(): Promise<void> {
+    this.rules.dispose()
+    await this.store.flush()
+  }
+
+  private deliver(notice: Notice): void {
+    this.store.add(notice)
+    try {
+      this.opts.emit(notice)
+    } catch (err) {
+      ;(this.opts.log ?? silentLogger).error('notice delivery failed', { error: String(err) })
     }
-    if (!notice) return null
-    const full: Notice = { ...notice, id: randomUUID(), at: this.now() }
-    this.history.push(full)
-    if (this.history.length > HISTORY) this.history.shift()
-    for (const sink of this.sinks) {
+    if (!noticePops(notice)) return
+    for (const sink of this.opts.sinks) {
       try {
-        sink.notify(full)
+        sink.notify(notice)
       } catch {
         // A sink that fails (no notification daemon) must not stop monitoring.
       }
     }
-    return full
   }
 }

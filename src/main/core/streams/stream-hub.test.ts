@@ -238,6 +238,30 @@ describe('stream hub: delivery (fake upstream, fake timers)', () => {
     expect(late.batches[0]?.frames).toEqual(['line 18', 'line 19', 'line 20'])
   })
 
+  it('a saturated log stream: every frame is delivered or counted as dropped, in order', () => {
+    vi.useFakeTimers()
+    const h = hub()
+    const spec = fakeSpec<number>({ replay: 1000, maxQueue: 5000 })
+    const c = collector<number>()
+    h.subscribe(key, spec, c.fn)
+    // 12,345 frames between two batches: over the cap many times (trimmed in bulk), then a tail.
+    for (let i = 0; i < 12_345; i++) spec.sink().frame(i)
+    vi.advanceTimersByTime(100)
+    for (let i = 12_345; i < 12_400; i++) spec.sink().frame(i)
+    vi.advanceTimersByTime(100)
+    const [, big, tail] = c.batches
+    expect(big?.dropped).toBe(12_345 - 5000)
+    expect(big?.frames).toEqual(Array.from({ length: 5000 }, (_v, i) => 7345 + i))
+    expect(tail).toEqual({ frames: Array.from({ length: 55 }, (_v, i) => 12_345 + i), dropped: 0 })
+    // The replay is the newest 1000 frames, oldest first; a smaller queue gets its newest part.
+    const late = collector<number>()
+    h.subscribe(key, spec, late.fn)
+    expect(late.batches[0]?.frames).toEqual(Array.from({ length: 1000 }, (_v, i) => 11_400 + i))
+    const small = collector<number>()
+    h.subscribe(key, spec, small.fn, { maxQueue: 2 })
+    expect(small.batches[0]?.frames).toEqual([12_398, 12_399])
+  })
+
   it('coalesce keeps only the newest snapshot in a queue (not counted as dropped)', () => {
     vi.useFakeTimers()
     const h = hub()

@@ -120,6 +120,11 @@ function keyString(key: StreamKey): string {
 interface Subscriber {
   listener: (batch: StreamBatch<unknown>) => void
   maxQueue: number
+  /**
+   * Frames since the last batch. It may hold up to twice `maxQueue` between two trims: dropping
+   * the oldest frame by frame would move the whole queue for every frame of a saturated log
+   * stream (thousands a second); trimmed in bulk, each frame is moved at most once.
+   */
   queue: unknown[]
   dropped: number
   stateDirty: boolean
@@ -133,12 +138,42 @@ interface Entry {
   id: string
   upstream: Upstream | null
   state: StreamState | null
-  replay: number
   coalesce: boolean
-  recent: unknown[]
+  recent: RecentFrames
   subscribers: Set<Subscriber>
   graceTimer: NodeJS.Timeout | null
   closed: boolean
+}
+
+/**
+ * The last `capacity` frames of a stream (the replay for new subscribers), in a ring: a log
+ * stream adds thousands of frames a second, and keeping a plain array's tail (splice) would move
+ * the whole tail for each of them.
+ */
+class RecentFrames {
+  private readonly ring: unknown[] = []
+  /** Where the next frame goes once the ring is full (= the oldest frame). */
+  private next = 0
+
+  constructor(private readonly capacity: number) {}
+
+  push(frame: unknown): void {
+    if (this.capacity === 0) return
+    if (this.ring.length < this.capacity) this.ring.push(frame)
+    else {
+      this.ring[this.next] = frame
+      this.next = (this.next + 1) % this.capacity
+    }
+  }
+
+  /** The newest `n` frames (at most), oldest first. */
+  last(n: number): unknown[] {
+    const ordered =
+      this.next === 0
+        ? this.ring
+        : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)]
+    return n >= ordered.length ? ordered.slice() : ordered.slice(ordered.length - n)
+  }
 }
 
 /** Creates the hub. One per core. */
@@ -163,9 +198,18 @@ export function createStreamHub(opts: StreamHubOptions = {}): StreamHub {
     }
   }
 
+  /** Drops the oldest frames of a queue over its cap, counting them. */
+  const trim = (sub: Subscriber) => {
+    const over = sub.queue.length - sub.maxQueue
+    if (over <= 0) return
+    sub.queue = sub.queue.slice(over)
+    sub.dropped += over
+  }
+
   const flush = (entry: Entry, sub: Subscriber) => {
     sub.timer = null
     if (sub.disposed) return
+    trim(sub)
     if (sub.queue.length === 0 && sub.dropped === 0 && !sub.stateDirty) return
     const batch: StreamBatch<unknown> = { frames: sub.queue, dropped: sub.dropped }
     if (sub.stateDirty && entry.state) batch.state = entry.state
@@ -184,21 +228,13 @@ export function createStreamHub(opts: StreamHubOptions = {}): StreamHub {
 
   const onFrame = (entry: Entry, frame: unknown) => {
     if (entry.closed) return
-    if (entry.replay > 0) {
-      entry.recent.push(frame)
-      if (entry.recent.length > entry.replay)
-        entry.recent.splice(0, entry.recent.length - entry.replay)
-    }
+    entry.recent.push(frame)
     for (const sub of entry.subscribers) {
       if (entry.coalesce) {
         sub.queue = [frame]
       } else {
         sub.queue.push(frame)
-        const over = sub.queue.length - sub.maxQueue
-        if (over > 0) {
-          sub.queue.splice(0, over)
-          sub.dropped += over
-        }
+        if (sub.queue.length >= 2 * sub.maxQueue) trim(sub)
       }
       schedule(entry, sub)
     }
@@ -243,9 +279,8 @@ export function createStreamHub(opts: StreamHubOptions = {}): StreamHub {
       id,
       upstream: null,
       state: null,
-      replay: Math.max(0, spec.replay ?? 1),
       coalesce: spec.coalesce ?? false,
-      recent: [],
+      recent: new RecentFrames(Math.max(0, spec.replay ?? 1)),
       subscribers: new Set(),
       graceTimer: null,
       closed: false,
@@ -300,7 +335,7 @@ export function createStreamHub(opts: StreamHubOptions = {}): StreamHub {
       }
       entry.subscribers.add(sub)
       const first: StreamBatch<unknown> = {
-        frames: entry.recent.slice(-sub.maxQueue),
+        frames: entry.recent.last(sub.maxQueue),
         dropped: 0,
         initial: true,
       }

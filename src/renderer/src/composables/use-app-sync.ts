@@ -1,12 +1,12 @@
 import { watch } from 'vue'
-import { useI18n } from 'vue-i18n'
-import type { Notice } from '../../../shared/contract'
+import { noticePops, type Notice } from '../../../shared/contract'
 import { useAppStore } from '../stores/app'
 import { useNoticesStore } from '../stores/notices'
 import { useServersStore } from '../stores/servers'
-import { useTabsStore } from '../stores/tabs'
+import { ALERTS_TAB, useTabsStore } from '../stores/tabs'
 import { useUsersStore } from '../stores/users'
 import { showBrowserNotification } from '../utils/browser-notify'
+import { useNoticeText } from '../views/alerts/notice-text'
 import { showError } from '../utils/discrete'
 import { useBridgesSync } from './use-bridges-sync'
 import { useConnectionStatus, useOnConnected, useSubscription } from './use-subscription'
@@ -21,7 +21,7 @@ export function useAppSync(): void {
   const tabs = useTabsStore()
   const notices = useNoticesStore()
   const users = useUsersStore()
-  const { t } = useI18n()
+  const noticeText = useNoticeText()
 
   const status = useConnectionStatus()
   watch(status, (s) => app.setConnection(s), { immediate: true })
@@ -50,19 +50,19 @@ export function useAppSync(): void {
   useBridgesSync()
   useSubscription('users.snapshot', (snap) => users.apply(snap))
   useSubscription('settings.changed', (s) => app.applySettings(s))
-  // The host (tray menu, notification click) asks to show a server.
+  // The host (tray menu, notification click) asks to show a server; '' = a notice about
+  // several servers: the Alerts tab.
   useSubscription('ui.focusServer', ({ serverId }) => {
-    if (servers.get(serverId)) tabs.openServer(serverId)
+    if (serverId === '') tabs.activate(ALERTS_TAB)
+    else if (servers.get(serverId)) tabs.openServer(serverId)
   })
+  useSubscription('alerts.settings.changed', (s) => notices.applySettings(s))
   useSubscription('notice', (notice: Notice) => {
     if (!notices.push(notice)) return
     // Electron shows native notifications from the main process; the browser host cannot.
-    if (app.info && !app.info.capabilities.nativeNotifications) {
-      showBrowserNotification(
-        t(`notices.kinds.${notice.kind}`, { server: notice.serverName }),
-        notice.body,
-        notice.id,
-      )
+    // Muted, quiet-hours and held-back notices only go to the centre and the history.
+    if (app.info && !app.info.capabilities.nativeNotifications && noticePops(notice)) {
+      showBrowserNotification(noticeText.title(notice), noticeText.body(notice), notice.id)
     }
   })
 }

@@ -1,4 +1,5 @@
 import tlsEnUS from './parts/tls.en-US'
+import fleetEnUS from './parts/fleet.en-US'
 import hy2netEnUS from './parts/hy2net.en-US'
 import hy2maintEnUS from './parts/hy2maint.en-US'
 import pasarguardEnUS from './parts/pasarguard.en-US'
@@ -6,6 +7,8 @@ import muapiEnUS from './parts/muapi.en-US'
 import logsEnUS from './parts/logs.en-US'
 import wgmonEnUS from './parts/wgmon.en-US'
 import bridgesEnUS from './parts/bridges.en-US'
+import historyEnUS from './parts/history.en-US'
+import alertsEnUS from './parts/alerts.en-US'
 
 /**
  * English messages: the schema every other locale must satisfy (`MessageSchema`).
@@ -61,14 +64,6 @@ const enUS = {
     title: 'Notifications',
     empty: 'No notifications',
     markRead: 'Mark all as read',
-    enableDesktop: 'Show desktop notifications',
-    desktopDenied: 'The browser blocks desktop notifications for this page.',
-    kinds: {
-      offline: '{server} is offline',
-      recovered: '{server} is back online',
-      auth_failed: '{server}: authentication failed',
-      degraded: '{server} is degraded',
-    },
   },
   state: {
     online: 'online',
@@ -76,6 +71,7 @@ const enUS = {
     offline: 'offline',
     auth_failed: 'auth failed',
     unknown: 'unknown',
+    tls_failed: 'TLS failed',
   },
   sidebar: {
     filter: 'Filter servers',
@@ -87,20 +83,7 @@ const enUS = {
   tabs: {
     fleet: 'Fleet',
   },
-  fleet: {
-    empty: 'No servers yet. Add one to start monitoring it.',
-    total: 'Servers',
-    columns: {
-      certs: 'Certificates',
-      name: 'Name',
-      kind: 'Kind',
-      group: 'Group',
-      state: 'State',
-      latency: 'Latency',
-      lastCheck: 'Last check',
-      reason: 'Reason',
-    },
-  },
+  fleet: fleetEnUS,
   server: {
     kind: 'Kind',
     url: 'URL',
@@ -607,8 +590,10 @@ const enUS = {
   muapi: muapiEnUS,
   wgmon: wgmonEnUS,
   bridges: bridgesEnUS,
+  history: historyEnUS,
   logs: logsEnUS,
   tls: tlsEnUS,
+  alerts: alertsEnUS,
   errors: {
     codes: {
       network: 'Network error',
@@ -623,6 +608,7 @@ const enUS = {
       keychain: 'Keychain error',
       storage: 'Storage error',
       internal: 'Internal error',
+      slow: 'Slow answer',
     },
   },
 }

@@ -1,4 +1,5 @@
 import tlsZhCN from './parts/tls.zh-CN'
+import fleetZhCN from './parts/fleet.zh-CN'
 import type { MessageSchema } from './en-US'
 import hy2netZhCN from './parts/hy2net.zh-CN'
 import hy2maintZhCN from './parts/hy2maint.zh-CN'
@@ -7,6 +8,8 @@ import muapiZhCN from './parts/muapi.zh-CN'
 import logsZhCN from './parts/logs.zh-CN'
 import wgmonZhCN from './parts/wgmon.zh-CN'
 import bridgesZhCN from './parts/bridges.zh-CN'
+import historyZhCN from './parts/history.zh-CN'
+import alertsZhCN from './parts/alerts.zh-CN'
 
 /** 简体中文。类型为 en-US 的 schema：缺少或多出的键都是类型错误。 */
 const zhCN: MessageSchema = {
@@ -55,14 +58,6 @@ const zhCN: MessageSchema = {
     title: '通知',
     empty: '暂无通知',
     markRead: '全部标为已读',
-    enableDesktop: '显示桌面通知',
-    desktopDenied: '浏览器已禁止此页面显示桌面通知。',
-    kinds: {
-      offline: '{server} 已离线',
-      recovered: '{server} 已恢复在线',
-      auth_failed: '{server}：认证失败',
-      degraded: '{server} 状态降级',
-    },
   },
   state: {
     online: '在线',
@@ -70,6 +65,7 @@ const zhCN: MessageSchema = {
     offline: '离线',
     auth_failed: '认证失败',
     unknown: '未知',
+    tls_failed: 'TLS 失败',
   },
   sidebar: {
     filter: '筛选服务器',
@@ -81,20 +77,7 @@ const zhCN: MessageSchema = {
   tabs: {
     fleet: '总览',
   },
-  fleet: {
-    empty: '还没有服务器。添加一台即可开始监控。',
-    total: '服务器',
-    columns: {
-      certs: '证书',
-      name: '名称',
-      kind: '类型',
-      group: '分组',
-      state: '状态',
-      latency: '延迟',
-      lastCheck: '上次检查',
-      reason: '原因',
-    },
-  },
+  fleet: fleetZhCN,
   server: {
     kind: '类型',
     url: '地址',
@@ -588,8 +571,10 @@ const zhCN: MessageSchema = {
   muapi: muapiZhCN,
   wgmon: wgmonZhCN,
   bridges: bridgesZhCN,
+  history: historyZhCN,
   logs: logsZhCN,
   tls: tlsZhCN,
+  alerts: alertsZhCN,
   errors: {
     codes: {
       network: '网络错误',
@@ -604,6 +589,7 @@ const zhCN: MessageSchema = {
       keychain: '钥匙串错误',
       storage: '存储错误',
       internal: '内部错误',
+      slow: '响应缓慢',
     },
   },
 }

@@ -17,4 +17,7 @@ export enum SetupStoreId {
   MuApi = 'muapi',
   WgMon = 'wgmon',
   Bridges = 'bridges',
+  History = 'history',
+  Fleet = 'fleet',
+  Alerts = 'alerts',
 }

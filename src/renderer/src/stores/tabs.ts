@@ -7,6 +7,10 @@ import { SetupStoreId } from './ids'
 export const FLEET_TAB = 'fleet'
 /** The always-present Bridges tab (traffic bridges), after the fleet. */
 export const BRIDGES_TAB = 'bridges'
+/** The always-present Alerts tab (alert history and settings). */
+export const ALERTS_TAB = 'alerts'
+/** The always-present History tab (fleet traffic, users online, top users over time). */
+export const HISTORY_TAB = 'history'
 
 /** localStorage key of the open tabs: server ids only, never anything secret. */
 const TABS_KEY = 'nodedeck.tabs'
@@ -58,7 +62,11 @@ export const useTabsStore = defineStore(SetupStoreId.Tabs, () => {
   function prune(existing: readonly string[]): void {
     const keep = new Set(existing)
     for (const id of open.value) if (!keep.has(id)) close(id)
-    const fixed = active.value === FLEET_TAB || active.value === BRIDGES_TAB
+    const fixed =
+      active.value === FLEET_TAB ||
+      active.value === BRIDGES_TAB ||
+      active.value === ALERTS_TAB ||
+      active.value === HISTORY_TAB
     if (!fixed && !open.value.includes(active.value)) active.value = FLEET_TAB
   }
 

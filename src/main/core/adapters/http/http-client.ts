@@ -142,8 +142,21 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
       const url = typeof req.url === 'string' ? new URL(req.url) : req.url
       const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
       const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES
-      const deadline = AbortSignal.timeout(timeoutMs)
-      const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline
+      // One controller and one timer cleared when the request ends. AbortSignal.timeout's timer
+      // would outlive the request and, at 400 requests/s, fire a DOMException and an abort
+      // through AbortSignal.any's followers for every request long after it was done.
+      const controller = new AbortController()
+      const signal = controller.signal
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        controller.abort(new DOMException('The request timed out.', 'TimeoutError'))
+      }, timeoutMs)
+      timer.unref?.()
+      const outer = req.signal
+      const follow = () => controller.abort(outer?.reason)
+      if (outer?.aborted) follow()
+      else outer?.addEventListener('abort', follow, { once: true })
       const started = performance.now()
       const ctx: ErrorContext = { serverId: req.serverId, method: req.method, url, timeoutMs }
       try {
@@ -185,12 +198,13 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         return {
           status: res.statusCode,
           headers: res.headers,
-          body: Buffer.concat(chunks, size),
+          // A small answer arrives in one chunk: no copy of it.
+          body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
           elapsedMs: performance.now() - started,
         }
       } catch (err) {
         if (err instanceof AppErrorException) throw err
-        if (deadline.aborted) throw new AppErrorException(timeoutError(ctx))
+        if (timedOut) throw new AppErrorException(timeoutError(ctx))
         if (req.signal?.aborted) {
           throw new AppErrorException(
             appError('timeout', `The request ${describe(ctx)} was cancelled.`, {
@@ -199,6 +213,9 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
           )
         }
         throw new AppErrorException(mapNetworkError(err, ctx))
+      } finally {
+        clearTimeout(timer)
+        outer?.removeEventListener('abort', follow)
       }
     },
     async close() {

@@ -9,6 +9,7 @@ import {
   certToCert,
   deviceToSession,
   devicesPerUser,
+  ipsPerUser,
   mapTopology,
   peerToWireGuardPeer,
   userToAccount,
@@ -73,6 +74,7 @@ export function createHy2ScaleAdapter(ctx: AdapterContext): ServerAdapter {
           countersAreDeltas: false,
           names: users.status === 'fulfilled' ? users.value.map((u) => u.username) : [],
           devices: sessions.status === 'fulfilled' ? devicesPerUser(sessions.value.devices) : null,
+          terms: sessions.status === 'fulfilled' ? ipsPerUser(sessions.value.devices) : undefined,
         },
       }
     },

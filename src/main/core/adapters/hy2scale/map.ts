@@ -5,6 +5,7 @@ import type {
   SessionRow,
   WireGuardPeer,
 } from '../../../../shared/contract'
+import type { UserSearchTerms } from '../adapter'
 import type {
   CertInfoWire,
   DeviceWire,
@@ -52,6 +53,18 @@ export function deviceToSession(d: DeviceWire): SessionRow {
     protocol: d.protocol === '' ? null : d.protocol,
     connections: d.conn_count,
   }
+}
+
+/** Client IPs per username, from the live devices (the fleet's user search finds users by IP). */
+export function ipsPerUser(devices: DeviceWire[]): Map<string, UserSearchTerms> {
+  const m = new Map<string, UserSearchTerms>()
+  for (const d of devices) {
+    if (d.remote_ip === '') continue
+    const t = m.get(d.username)
+    if (!t) m.set(d.username, { ips: [d.remote_ip] })
+    else if (!t.ips?.includes(d.remote_ip)) t.ips?.push(d.remote_ip)
+  }
+  return m
 }
 
 /** Devices per username (a device = all connections of one user, IP and protocol). */

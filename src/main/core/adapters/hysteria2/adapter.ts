@@ -1,7 +1,7 @@
 import { toAppError } from '../../../../shared/contract'
 import type { AdapterContext, KindModule, PollResult, ServerAdapter } from '../adapter'
 import { createHysteria2Client } from './client'
-import { Hysteria2OptionsSchema } from './schema'
+import { Hysteria2OptionsSchema, type OnlineWire, type TrafficWire } from './schema'
 
 /** Keychain key of the Hysteria 2 secret (`trafficStats.secret`). */
 export const HYSTERIA2_SECRET_KEY = 'secret'
@@ -44,20 +44,8 @@ export function createHysteria2Adapter(ctx: AdapterContext): ServerAdapter {
         users: {
           at,
           countersAreDeltas: clear,
-          counters:
-            traffic.status === 'fulfilled'
-              ? new Map(
-                  Object.entries(traffic.value.data).map(([name, c]) => [
-                    name,
-                    // apis.md §1: tx = client upload, rx = client download.
-                    { up: c.tx, down: c.rx },
-                  ]),
-                )
-              : null,
-          devices:
-            online.status === 'fulfilled'
-              ? new Map(Object.entries(online.value.data).filter(([, n]) => n > 0))
-              : null,
+          counters: traffic.status === 'fulfilled' ? countersOf(traffic.value.data) : null,
+          devices: online.status === 'fulfilled' ? devicesOf(online.value.data) : null,
         },
       }
     },
@@ -68,6 +56,27 @@ export function createHysteria2Adapter(ctx: AdapterContext): ServerAdapter {
       list: (signal) => client.streams(signal),
     },
   }
+}
+
+/** `/traffic` as counters; apis.md §1: tx = client upload, rx = client download. */
+function countersOf(data: TrafficWire): Map<string, { up: number; down: number }> {
+  // A plain loop: this runs every poll of every server (no entries arrays, no pair tuples).
+  const out = new Map<string, { up: number; down: number }>()
+  for (const name in data) {
+    const c = data[name] as TrafficWire[string]
+    out.set(name, { up: c.tx, down: c.rx })
+  }
+  return out
+}
+
+/** `/online` as devices per user (a user at 0 is not online). */
+function devicesOf(data: OnlineWire): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const name in data) {
+    const n = data[name] as number
+    if (n > 0) out.set(name, n)
+  }
+  return out
 }
 
 /** The Hysteria 2 kind for the adapter registry. */

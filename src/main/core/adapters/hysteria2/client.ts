@@ -3,6 +3,8 @@ import { AppErrorException, appError } from '../../../../shared/contract'
 import type { HttpClient, HttpResponse } from '../http/http-client'
 import { parseJsonBody, statusError, type ResponseContext } from '../http/responses'
 import {
+  isOnlineWire,
+  isTrafficWire,
   OnlineSchema,
   SeedStreamDumpSchema,
   StreamDumpSchema,
@@ -39,6 +41,7 @@ export interface Hysteria2ClientOptions {
  */
 export function createHysteria2Client(opts: Hysteria2ClientOptions) {
   const base = opts.baseUrl.replace(/\/+$/, '')
+  const urls = new Map<string, URL>()
 
   async function send(
     method: 'GET' | 'POST',
@@ -50,7 +53,13 @@ export function createHysteria2Client(opts: Hysteria2ClientOptions) {
     // apis.md §1 Auth: the raw secret is the whole header value, no "Bearer".
     if (secret) headers.authorization = secret
     if (init.body !== undefined) headers['content-type'] = 'application/json'
-    const url = new URL(base + path + (init.query ? `?${init.query}` : ''))
+    const href = base + path + (init.query ? `?${init.query}` : '')
+    // The same two URLs every poll: parsed once (undici only reads them).
+    let url = urls.get(href)
+    if (!url) {
+      url = new URL(href)
+      urls.set(href, url)
+    }
     const ctx: ResponseContext = { serverId: opts.serverId, what: `${method} ${path}`, hint: HINT }
     const res = await opts.http.request({
       serverId: opts.serverId,
@@ -92,11 +101,12 @@ export function createHysteria2Client(opts: Hysteria2ClientOptions) {
   async function getJson<S extends z.ZodType>(
     path: string,
     schema: S,
+    accepts: (json: unknown) => json is z.output<S>,
     query?: string,
     signal?: AbortSignal,
   ): Promise<{ data: z.output<S>; elapsedMs: number }> {
     const { res, ctx } = await send('GET', path, { query, signal })
-    return { data: parseJsonBody(res, schema, ctx), elapsedMs: res.elapsedMs }
+    return { data: parseJsonBody(res, schema, ctx, accepts), elapsedMs: res.elapsedMs }
   }
 
   return {
@@ -105,11 +115,17 @@ export function createHysteria2Client(opts: Hysteria2ClientOptions) {
       clear: boolean,
       signal?: AbortSignal,
     ): Promise<{ data: TrafficWire; elapsedMs: number }> {
-      return getJson('/traffic', TrafficSchema, clear ? 'clear=1' : undefined, signal)
+      return getJson(
+        '/traffic',
+        TrafficSchema,
+        isTrafficWire,
+        clear ? 'clear=1' : undefined,
+        signal,
+      )
     },
     /** `GET /online`: devices per online user. */
     online(signal?: AbortSignal): Promise<{ data: OnlineWire; elapsedMs: number }> {
-      return getJson('/online', OnlineSchema, undefined, signal)
+      return getJson('/online', OnlineSchema, isOnlineWire, undefined, signal)
     },
     /** `POST /kick` with a JSON array of auth ids; 200 with an empty body on success. */
     async kick(ids: string[], signal?: AbortSignal): Promise<void> {

@@ -14,6 +14,37 @@ export type TrafficWire = z.infer<typeof TrafficSchema>
 export const OnlineSchema = z.record(z.string(), Uint)
 export type OnlineWire = z.infer<typeof OnlineSchema>
 
+/** A uint64 counter as `Uint` accepts it: a safe non-negative integer. */
+const isUint = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+
+/**
+ * A plain JSON object the zod record returns unchanged. An own `__proto__` key (possible
+ * from JSON.parse) is left to zod, which drops it.
+ */
+const isPlainRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.hasOwn(v, '__proto__')
+
+/**
+ * Fast check of a `/traffic` body, run every poll of every server: true only for what
+ * {@link TrafficSchema} accepts and returns unchanged; anything else goes through the schema
+ * (see `parseJsonBody`), so nothing is accepted unvalidated.
+ */
+export function isTrafficWire(json: unknown): json is TrafficWire {
+  if (!isPlainRecord(json)) return false
+  for (const key in json) {
+    const c = json[key]
+    if (!isPlainRecord(c) || !isUint(c.tx) || !isUint(c.rx)) return false
+  }
+  return true
+}
+
+/** Fast check of an `/online` body, like {@link isTrafficWire} for {@link OnlineSchema}. */
+export function isOnlineWire(json: unknown): json is OnlineWire {
+  if (!isPlainRecord(json)) return false
+  for (const key in json) if (!isUint(json[key])) return false
+  return true
+}
+
 /** One entry of `GET /dump/streams` (upstream, v2.6.0+). */
 export const StreamEntrySchema = z
   .object({

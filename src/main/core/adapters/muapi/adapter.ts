@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { MuKeyPlacementSchema } from '../../../../shared/contract'
-import type { AdapterContext, KindModule, PollResult, ServerAdapter } from '../adapter'
+import type {
+  AdapterContext,
+  KindModule,
+  PollResult,
+  ServerAdapter,
+  UserSearchTerms,
+} from '../adapter'
 import { createMuApiClient, type MuApiClient, type MuUser } from './client'
 
 /** Keychain key of the panel's mu key (`muKey` in v3's `.env`, `MuKey` in master's config). */
@@ -17,6 +23,18 @@ export const MuApiOptionsSchema = z
  */
 export function muUserName(u: Pick<MuUser, 'id' | 'email' | 'userName'>): string {
   return u.email || u.userName || `#${u.id}`
+}
+
+/**
+ * What finds a panel user in the fleet's user search besides its name: email, user name, `#id`
+ * and Shadowsocks port (the keys the bridge's rules match on too).
+ */
+export function muUserKeys(u: Pick<MuUser, 'id' | 'email' | 'userName' | 'port'>): string[] {
+  const keys = [`#${u.id}`]
+  if (u.email) keys.push(u.email)
+  if (u.userName) keys.push(u.userName)
+  if (u.port !== null) keys.push(String(u.port))
+  return keys
 }
 
 /**
@@ -47,7 +65,12 @@ export function createMuApiAdapter(ctx: AdapterContext): ServerAdapter {
       const at = Date.now()
       lastUsers = { users, at }
       const counters = new Map<string, { up: number; down: number }>()
-      for (const u of users) counters.set(muUserName(u), { up: u.up, down: u.down })
+      const terms = new Map<string, UserSearchTerms>()
+      for (const u of users) {
+        const name = muUserName(u)
+        counters.set(name, { up: u.up, down: u.down })
+        terms.set(name, { keys: muUserKeys(u) })
+      }
       return {
         latencyMs: performance.now() - started,
         partial: null,
@@ -57,6 +80,7 @@ export function createMuApiAdapter(ctx: AdapterContext): ServerAdapter {
           devices: null,
           countersAreDeltas: false,
           names: [...counters.keys()],
+          terms,
         },
       }
     },

@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { AppErrorException, appError, type SessionRow } from '../../../../shared/contract'
-import type { AdapterContext, KindModule, PollResult, ServerAdapter } from '../adapter'
+import type {
+  AdapterContext,
+  KindModule,
+  PollResult,
+  ServerAdapter,
+  UserSearchTerms,
+} from '../adapter'
 import { createSerialQueue, type SerialQueue } from './queue'
 import {
   createWgMonClient,
@@ -103,6 +109,25 @@ export function wgClientCounters(u: {
 }
 
 /**
+ * What finds a monitor user in the fleet's user search besides its name: its public key and
+ * email; its tunnel address and the address it last logged in from.
+ */
+export function wgSearchTerms(u: {
+  publicKey: string | null
+  email: string | null
+  clientIp: string | null
+  loginIp: string | null
+}): UserSearchTerms {
+  const keys: string[] = []
+  if (u.publicKey) keys.push(u.publicKey)
+  if (u.email) keys.push(u.email)
+  const ips: string[] = []
+  if (u.clientIp) ips.push(u.clientIp)
+  if (u.loginIp && u.loginIp !== u.clientIp) ips.push(u.loginIp)
+  return { keys, ips }
+}
+
+/**
  * The WireGuard monitor adapter (apis.md §5). No auth; ONE request at a time (the client's queue).
  * A poll reads the management view page by page (100 users a page): each row has the closed
  * sessions' totals and the open session's bytes from one query, so a user's counter = total +
@@ -182,11 +207,13 @@ export function createWgMonAdapter(ctx: AdapterContext): ServerAdapter {
       names = wgUserNames(users)
       const counters = new Map<string, { up: number; down: number }>()
       const devices = new Map<string, number>()
+      const terms = new Map<string, UserSearchTerms>()
       for (const u of users) {
         const name = names.get(u.id) ?? `User_${u.id}`
         const c = wgClientCounters(u)
         if (c.up !== null && c.down !== null) counters.set(name, { up: c.up, down: c.down })
         if (u.online === true || u.inSession === true) devices.set(name, 1)
+        terms.set(name, wgSearchTerms(u))
       }
       return {
         latencyMs: performance.now() - started,
@@ -205,6 +232,7 @@ export function createWgMonAdapter(ctx: AdapterContext): ServerAdapter {
           devices,
           countersAreDeltas: false,
           names: [...names.values()],
+          terms,
         },
       }
     },

@@ -6,6 +6,7 @@ export const STATE_COLORS: Record<HealthState, string> = {
   degraded: '#f0a020',
   offline: '#d03050',
   auth_failed: '#9b3fd0',
+  tls_failed: '#c2410c',
   unknown: '#909399',
 }
 
@@ -15,5 +16,6 @@ export const STATE_TAG_TYPES: Record<HealthState, 'success' | 'warning' | 'error
   degraded: 'warning',
   offline: 'error',
   auth_failed: 'error',
+  tls_failed: 'error',
   unknown: 'default',
 }

@@ -36,10 +36,11 @@ export function groupServers(servers: readonly ServerView[], filter = ''): Serve
 /** Display order of states, worst first (the fleet table's default sort). */
 export const STATE_SEVERITY: Record<HealthState, number> = {
   auth_failed: 0,
-  offline: 1,
-  degraded: 2,
-  unknown: 3,
-  online: 4,
+  tls_failed: 1,
+  offline: 2,
+  degraded: 3,
+  unknown: 4,
+  online: 5,
 }
 
 /** Counts servers per state. */
@@ -49,6 +50,7 @@ export function countByState(servers: readonly ServerView[]): Record<HealthState
     degraded: 0,
     offline: 0,
     auth_failed: 0,
+    tls_failed: 0,
     unknown: 0,
   }
   for (const s of servers) counts[s.status.state]++

@@ -1,0 +1,98 @@
+import type alertsEnUS from './alerts.en-US'
+
+/** 告警：通知中心与“告警”标签页（历史、静音、免打扰时段）。 */
+const alertsZhCN: typeof alertsEnUS = {
+  tab: '告警',
+  kinds: {
+    offline: '{server} 已离线',
+    recovered: '{server} 已恢复在线',
+    auth_failed: '{server}：认证失败',
+    tls_failed: '{server}：TLS 失败',
+    degraded: '{server} 服务降级',
+    flapping: '{server} 在 {min} 分钟内又变化了 {n} 次；当前：{state}',
+    quiet_summary: '免打扰时段结束：仍有 {n} 台服务器不可用',
+  },
+  group: {
+    offline: '{n} 台服务器离线',
+    auth_failed: '{n} 台服务器认证失败',
+    tls_failed: '{n} 台服务器 TLS 失败',
+    down: '{n} 台服务器不可用',
+    up: '{n} 台服务器已恢复在线',
+    inGroup: '{title}（其中 {count} 台在分组 {group}）',
+  },
+  flapBody: '此服务器的通知限制为每 {min} 分钟最多 {limit} 条。',
+  more: '… 还有 {n} 台',
+  kindNames: {
+    offline: '离线',
+    recovered: '已恢复',
+    auth_failed: '认证失败',
+    tls_failed: 'TLS 失败',
+    degraded: '降级',
+    group: '合并通知',
+    flapping: '频繁变化汇总',
+    quiet_summary: '免打扰汇总',
+  },
+  flags: {
+    muted: '已静音',
+    quiet: '免打扰时段',
+    suppressed: '已抑制',
+  },
+  centre: {
+    showServers: '显示服务器',
+    hideServers: '隐藏服务器',
+    viewAll: '全部告警',
+  },
+  history: {
+    title: '告警历史',
+    intro:
+      'NodeDeck 发出的所有告警，最新的在前，重启后仍保留（最近 1000 条）。静音、免打扰时段和频繁变化限制只会阻止弹窗，不会从此列表中省略条目。',
+    filterServer: '全部服务器',
+    filterKind: '全部类型',
+    empty: '暂无告警。',
+    clear: '清空历史',
+    clearConfirm: '删除历史中的所有告警？此操作无法撤销。',
+    columns: {
+      time: '时间',
+      alert: '告警',
+      details: '详情',
+    },
+    loadError: 'NodeDeck 无法读取告警历史：{message}',
+  },
+  settings: {
+    title: '告警设置',
+    desktop: '桌面通知',
+    desktopNative: 'NodeDeck 会为新告警显示系统通知。',
+    desktopGranted: '此浏览器会为新告警显示桌面通知。',
+    desktopAsk: '允许桌面通知',
+    desktopDenied: '浏览器已阻止此页面的通知；请在网站设置中允许。',
+    desktopUnsupported: '此浏览器无法显示桌面通知。',
+    quiet: '免打扰时段',
+    quietHelp:
+      '免打扰时段内告警只记录在列表中，不弹窗。时段结束时，会用一条通知说明哪些服务器仍不可用。',
+    from: '从',
+    to: '到',
+    days: '日期',
+    everyDay: '每天',
+    dayNames: {
+      d0: '周日',
+      d1: '周一',
+      d2: '周二',
+      d3: '周三',
+      d4: '周四',
+      d5: '周五',
+      d6: '周六',
+    },
+    quietNow: '当前处于免打扰时段。',
+    muted: '已静音的服务器',
+    mutedHelp: '已静音服务器的状态变化会记录在此并标记为已静音，不弹窗，也不计入未读。',
+    mutedNone: '没有已静音的服务器。',
+    addMuted: '静音一台服务器…',
+    unmute: '取消静音',
+    saved: '告警设置已保存',
+  },
+  mute: '静音告警',
+  unmuteServer: '取消静音告警',
+  mutedTag: '告警已静音',
+}
+
+export default alertsZhCN

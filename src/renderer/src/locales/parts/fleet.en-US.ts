@@ -1,0 +1,72 @@
+/** The Fleet tab: totals, toolbar, table, cards and the user search. English; the schema of zh-CN. */
+const fleetEnUS = {
+  empty: 'No servers yet. Add one to start monitoring it.',
+  noMatch: 'No server matches the filters.',
+  total: 'Servers',
+  stale: 'From a reading {t} (the last one failed or is late)',
+  columns: {
+    certs: 'Certificates',
+    name: 'Name',
+    kind: 'Kind',
+    group: 'Group',
+    tags: 'Tags',
+    state: 'State',
+    latency: 'Latency',
+    online: 'Online',
+    upRate: 'Up',
+    downRate: 'Down',
+    spark: 'Rate',
+    traffic: 'Traffic',
+    lastCheck: 'Last check',
+    reason: 'Reason',
+  },
+  totals: {
+    online: 'Online users',
+    rate: 'Rate',
+    traffic: 'Traffic',
+    unknownOf: '(without {n} server) | (without {n} server) | (without {n} servers)',
+    filterState: 'Show only servers in this state (click again to show all)',
+  },
+  toolbar: {
+    filter: 'Filter servers: name, address, group, tag',
+    kinds: 'Kind',
+    groups: 'Group',
+    tags: 'Tag',
+    clear: 'Clear filters',
+    grouped: 'By group',
+    table: 'Table',
+    cards: 'Cards',
+  },
+  group: {
+    none: 'No group',
+    servers: '{n} servers | {n} server | {n} servers',
+    online: '{n} users online',
+    notOnline: '{n} not online',
+  },
+  cards: {
+    online: '{n} online',
+  },
+  search: {
+    placeholder: 'Find a user on every server: name, key or IP',
+    found: 'No user found | {n} user found | {n} users found',
+    took: 'in {ms} ms',
+    hint: 'Click a user to open their server.',
+    none: 'No user on any server matches “{q}”.',
+    open: 'Show this user on {server}',
+    offline: 'offline',
+    devices: '{n} device | {n} device | {n} devices',
+    columns: {
+      user: 'User',
+      server: 'Server',
+      match: 'Matched',
+      online: 'Online',
+    },
+    fields: {
+      name: 'name',
+      key: 'key',
+      ip: 'IP',
+    },
+  },
+}
+
+export default fleetEnUS

@@ -1,0 +1,71 @@
+import type historyEnUS from './history.en-US'
+
+/** 历史记录（图表、服务器的“历史”视图、机队“历史”标签页）。 */
+const historyZhCN: typeof historyEnUS = {
+  tab: '历史',
+  views: { live: '实时', history: '历史' },
+  ranges: {
+    '1h': '1 小时',
+    '6h': '6 小时',
+    '24h': '24 小时',
+    '7d': '7 天',
+    '30d': '30 天',
+    '90d': '90 天',
+    '1y': '1 年',
+    custom: '自定义',
+  },
+  tiers: { raw: '原始轮询', '1m': '1 分钟', '1h': '1 小时', '1d': '1 天' },
+  hint: '精度：{tier}，每点 {step}',
+  zoomHint: '滚动或框选即可放大',
+  loading: '加载中…',
+  resetZoom: '重置缩放',
+  csv: 'CSV',
+  csvTitle: '将图表当前显示的数据下载为 CSV（时间、平均值、最小值、最大值）',
+  empty: '该时间范围内还没有历史数据。',
+  unavailable: '历史记录不可用：{reason}',
+  loadError: '无法读取历史记录：{message}',
+  metrics: {
+    traffic: '流量',
+    up: '上传',
+    down: '下载',
+    online: '在线用户',
+    latency: '延迟',
+  },
+  server: {
+    events: '状态变化',
+    eventsEmpty: '该时间范围内没有状态变化。',
+    eventsError: '无法读取状态变化：{message}',
+    eventsRange: '范围',
+    time: '时间',
+    change: '变化',
+    reason: '原因',
+    userTraffic: '单个用户的流量',
+    userPick: '选择用户',
+    userHint: '最近 30 天在此服务器上有流量的用户，按流量从高到低排列。',
+    noUsers: '最近 30 天没有用户在此服务器上产生流量。',
+  },
+  fleet: {
+    title: '机队历史',
+    intro:
+      '所有服务器合计的流量与在线用户数，以及流量最多的用户。NodeDeck 运行时才会记录；未运行的时段显示为空缺。',
+    traffic: '机队流量',
+    online: '机队在线用户',
+    top: '流量最多的用户',
+    topEmpty: '该时间范围内没有记录到用户流量。',
+    topError: '无法读取流量排行：{message}',
+    user: '用户',
+    total: '合计',
+    servers: '服务器数',
+    userChart: '{user} 在所有服务器上的流量',
+    close: '关闭',
+  },
+  status: {
+    ok: '正在记录到 {file}（{size}）。',
+    starting: '历史记录正在启动…',
+    off: '此模式下不记录历史。',
+    unavailable: '历史记录不可用：{reason}。NodeDeck 仍会继续监控。',
+    movedAside: '历史数据库已损坏，已移至 {file}，并新建了数据库。',
+  },
+}
+
+export default historyZhCN
