@@ -72,7 +72,6 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  console.log(app?.output().split('\n').filter((l) => l.includes('state change')).join('\n'))
   await browser?.close()
   await app?.stop()
   for (const emu of emus.values()) await emu.close()

@@ -604,6 +604,30 @@ describe('Monitor scheduler: cap, queue, timeout, stats', () => {
     m.stop()
   })
 
+  it('a down server whose poll was in flight when another recovered re-checks soon too', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([{ ok: false, error: networkError('a') }])
+    const b = new FakeAdapter([{ ok: false, error: networkError('b') }])
+    m.upsert(config('a', 2), a)
+    m.upsert(config('b', 2), b)
+    m.start()
+    await vi.advanceTimersByTimeAsync(60_000)
+    // b's poll hangs (sent while the outage lasted); a answers meanwhile.
+    b.hold = true
+    const pb = m.probe('b')
+    a.setOutcomes([{ ok: true }])
+    await m.probe('a')
+    b.held[0]?.resolve({ ok: false, error: networkError('b') })
+    await pb
+    b.hold = false
+    b.setOutcomes([{ ok: true }])
+    const t = Date.now()
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(b.calls.filter((c) => c > t).length).toBeGreaterThanOrEqual(1)
+    m.stop()
+  })
+
   it('stop drops the polls waiting for a slot and releases their probes', async () => {
     const { events } = recorder()
     const m = new Monitor(events, { maxConcurrent: 1 })

@@ -61,6 +61,8 @@ interface Entry {
   /** When the timer is due (ms). */
   nextDue: number
   job: Job | null
+  /** Re-check soon after the poll in flight (another down server recovered meanwhile). */
+  hurry: boolean
   failures: number
   watchers: Set<string>
   generation: number
@@ -201,6 +203,7 @@ export class Monitor {
       timer: null,
       nextDue: 0,
       job: null,
+      hurry: false,
       failures: 0,
       watchers: old?.watchers ?? new Set(),
       generation: (old?.generation ?? 0) + 1,
@@ -365,7 +368,11 @@ export class Monitor {
     job.resolve()
     if (job.generation === e.generation && this.running && !e.timer) {
       // Keep the cadence: the next poll is due one delay after this one was due.
-      const due = Math.max(job.dueAt + this.nextDelay(e), now)
+      let due = Math.max(job.dueAt + this.nextDelay(e), now)
+      if (e.hurry && isDown(e.status.state)) {
+        due = Math.min(due, now + phaseOf(e.config.id, this.intervalOf(e)))
+      }
+      e.hurry = false
       this.schedule(e, due - now)
     }
     this.drain()
@@ -382,7 +389,13 @@ export class Monitor {
     if (!this.running || now - this.lastExpediteAt < EXPEDITE_MIN_GAP_MS) return
     this.lastExpediteAt = now
     for (const x of this.entries.values()) {
-      if (x === except || !x.timer || !isDown(x.status.state)) continue
+      if (x === except || !isDown(x.status.state)) continue
+      // A poll in flight (maybe sent just before the outage ended) may still fail: its next
+      // one comes soon instead of after the back-off.
+      if (!x.timer) {
+        x.hurry = true
+        continue
+      }
       const due = now + phaseOf(x.config.id, this.intervalOf(x))
       if (x.nextDue > due) this.schedule(x, due - now)
     }
