@@ -258,6 +258,26 @@ describe.skipIf(!ENABLED)('keychain store against a real gnome-keyring', () => {
     expect(await store.check()).toEqual({ ok: true })
   })
 
+  it('getAll reads every secret in one call, by server id and key (the probe entry left out)', async () => {
+    await store.set('a', 'password', 'pw-a')
+    await store.set('a', 'apiKey', 'key-a')
+    await store
+      .set('b:c', 'password', 'pw-bc') // refused: ids may not hold the separator
+      .catch(() => undefined)
+    await store.set('b', 'password', 'pw-b')
+    expect(await store.check()).toEqual({ ok: true }) // reads the probe account
+    const all = await store.getAll!()
+    expect(
+      Object.fromEntries([...all].map(([id, keys]) => [id, Object.fromEntries(keys)])),
+    ).toEqual({
+      a: { password: 'pw-a', apiKey: 'key-a' },
+      b: { password: 'pw-b' },
+    })
+    expect(await store.deleteAll('a')).toBe(2)
+    expect(await store.deleteAll('b')).toBe(1)
+    expect((await store.getAll!()).size).toBe(0)
+  })
+
   it('round-trips unicode and 4 KiB secrets', async () => {
     const unicode = 'pä$$wörd 🔑 密码 пароль \'"\\ tab\tnew\nline'
     await store.set('uni', 'password', unicode)

@@ -254,6 +254,35 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     }
   }
 
+  /**
+   * Which servers have a secret, learnt at start in ONE keychain read where the store can (the
+   * secrets then sit in this process's cache for the first polls): one serialized lookup per
+   * server kept a 50-server fleet's core from answering its page for ~1 s, and would take many
+   * seconds at 1,000. Without it (or if it fails) the lookups run per server in the background and
+   * the list says "unknown" until they are done.
+   */
+  const learnSecrets = async () => {
+    if (deps.credentials.getAll) {
+      try {
+        const all = await deps.credentials.getAll()
+        for (const s of config.servers) {
+          const key = kindModule(s.kind).secretKey
+          for (const [k, v] of all.get(s.id) ?? []) secretCache.set(`${s.id}\u0000${k}`, v)
+          if (!all.get(s.id)?.has(key)) secretCache.set(`${s.id}\u0000${key}`, null)
+          hasSecret.set(s.id, all.get(s.id)?.has(key) ?? false)
+        }
+        return
+      } catch (err) {
+        log.warn('keychain: reading all secrets at once failed; reading them one by one', {
+          error: toAppError(err).message,
+        })
+      }
+    }
+    void Promise.all(config.servers.map(refreshHasSecret)).then(() => {
+      if (config.servers.length > 0) announceServers()
+    })
+  }
+
   const view = (s: ServerConfig): ServerView => ({
     ...s,
     hasSecret: hasSecret.get(s.id) ?? null,
@@ -333,7 +362,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
       log.error('cannot load server', { serverId: s.id, error: toAppError(err).message })
     }
   }
-  await Promise.all(config.servers.map(refreshHasSecret))
+  await learnSecrets()
   fleet.setServers(config.servers)
 
   /** Traffic bridges (issue 6): started with the core unless manual, stopped with it. */

@@ -9,6 +9,12 @@
 export interface CredentialStore {
   /** Returns the secret or `null` if none is stored. Throws AppError `keychain` when unreachable. */
   get(serverId: string, key: string): Promise<string | null>
+  /**
+   * Every stored secret in ONE keychain round trip, by server id then key (optional: stores that
+   * have it let the core learn the secrets of a 1,000-server fleet at start without 1,000
+   * serialized lookups). Throws AppError `keychain` when unreachable.
+   */
+  getAll?(): Promise<Map<string, Map<string, string>>>
   /** Stores (or replaces) a secret. Throws AppError `keychain` when unreachable. */
   set(serverId: string, key: string, value: string): Promise<void>
   /** Deletes one secret; true if something was deleted. */

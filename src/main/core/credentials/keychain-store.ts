@@ -326,6 +326,28 @@ export function createKeychainStore(opts: KeychainStoreOptions = {}): Credential
       return typeof value === 'string' ? value : null
     },
 
+    async getAll() {
+      const ctx: Ctx = { op: 'read', secrets: [] }
+      return serialized(async () => {
+        await ensureUnlocked(ctx)
+        const found: unknown = await call(ctx, (kt) => kt.findCredentials(service))
+        const all = new Map<string, Map<string, string>>()
+        for (const c of Array.isArray(found) ? (found as unknown[]) : []) {
+          if (typeof c !== 'object' || c === null) continue
+          const { account, password } = c as { account?: unknown; password?: unknown }
+          if (typeof account !== 'string' || typeof password !== 'string') continue
+          // `${serverId}:${key}`; the probe account starts with the separator and is skipped.
+          const at = account.indexOf(SEP)
+          if (at <= 0) continue
+          const id = account.slice(0, at)
+          let keys = all.get(id)
+          if (!keys) all.set(id, (keys = new Map()))
+          keys.set(account.slice(at + SEP.length), password)
+        }
+        return all
+      })
+    },
+
     async set(serverId, key, value) {
       const id = checkName('server id', serverId)
       const k = checkName('key', key)
