@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { createCore, type Core } from '../core/create-core'
 import { FakeCredentialStore } from '../core/testing/fake-credential-store'
 import { startHysteria2Emulator, type Hysteria2Emulator } from '../../../emulators/hysteria2/server'
-import type { UsersSnapshot } from '../../shared/contract'
-import { TrafficCounters, loadMetricsToken } from './metrics'
+import type { ServerView, UsersSnapshot } from '../../shared/contract'
+import { TrafficCounters, createFleetMetrics, loadMetricsToken } from './metrics'
 import { startBrowserHost, type BrowserHost } from './server'
 
 /** One family as parse-prometheus-text-format returns it (the package ships no types). */
@@ -218,6 +218,50 @@ describe('/metrics', () => {
     emu.moveTraffic(carol, 10, 20)
     await core.handlers['servers.refresh']({ id: 's-up' }, { connectionId: 't' })
     expect(await total()).toBe(before + 20)
+  })
+})
+
+describe('createFleetMetrics at scale', () => {
+  it('lets the event loop run during a big scrape and keeps concurrent scrapes whole', async () => {
+    const views = Array.from({ length: 250 }, (_, i) => ({
+      id: `s${i}`,
+      name: `server ${i}`,
+      kind: 'hysteria2',
+      group: 'g',
+      status: { state: 'online', latencyMs: 5, lastCheckAt: 1000 },
+    })) as unknown as ServerView[]
+    const fake = {
+      onEvent: () => () => undefined,
+      handlers: { 'servers.list': async () => views },
+      schedulerStats: () => ({
+        polls: 0,
+        onTime: 0,
+        late: 0,
+        failures: 0,
+        timeouts: 0,
+        capWaits: 0,
+        servers: 250,
+        cap: 64,
+        inFlight: 0,
+        queued: 0,
+        maxQueued: 0,
+        maxStartDelayMs: 0,
+      }),
+    } as unknown as Core
+    const m = createFleetMetrics({ core: fake })
+    let turns = 0
+    const tick = setInterval(() => turns++, 0)
+    const [a, b] = await Promise.all([m.render(), m.render()])
+    clearInterval(tick)
+    m.close()
+    for (const text of [a, b]) {
+      const up = parsePrometheus(text).find((f) => f.name === 'nodedeck_server_up')
+      expect(up?.metrics).toHaveLength(250)
+      const state = parsePrometheus(text).find((f) => f.name === 'nodedeck_server_state')
+      expect(state?.metrics.filter((x) => x.value === '1')).toHaveLength(250)
+    }
+    // Timers ran while the collectors went through the servers.
+    expect(turns).toBeGreaterThan(0)
   })
 })
 

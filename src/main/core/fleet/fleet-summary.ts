@@ -37,30 +37,49 @@ interface Entry {
 const STALE_INTERVALS = 3
 const STALE_MIN_MS = 30_000
 
-/** Sum of a nullable field over rows: null when no row knows it (unknown is never 0). */
-function sumKnown(users: readonly UserRow[], pick: (u: UserRow) => number | null): number | null {
-  let sum = 0
-  let known = false
-  for (const u of users) {
-    const v = pick(u)
-    if (v === null) continue
-    sum += v
-    known = true
-  }
-  // A fresh reading without users: nothing moves, and that is known.
-  return known || users.length === 0 ? sum : null
+/** The sums of a reading's rows the row shows; null where no row knows the figure. */
+interface Sums {
+  upRate: number | null
+  downRate: number | null
+  up: number | null
+  down: number | null
+  /** Users with a device; null when the server does not report devices (every row null). */
+  online: number | null
 }
 
-/** Online users of a reading; null when the server does not report devices (every row null). */
-function onlineOf(users: readonly UserRow[]): number | null {
-  if (users.length === 0) return 0
+/**
+ * Every sum of a reading in one pass over its rows (run per poll of every server). A sum is null
+ * when no row knows its figure (unknown is never 0); a fresh reading without users is all 0:
+ * nothing moves, and that is known.
+ */
+function sumsOf(users: readonly UserRow[]): Sums {
+  // upRate, downRate, up, down: the sums and whether any row knew the figure.
+  const sum = [0, 0, 0, 0]
+  const known = [false, false, false, false]
+  const add = (i: number, v: number | null) => {
+    if (v === null) return
+    sum[i] = (sum[i] as number) + v
+    known[i] = true
+  }
   let online = 0
-  let known = false
+  let devicesKnown = false
   for (const u of users) {
-    if (u.devices !== null) known = true
+    add(0, u.upRate)
+    add(1, u.downRate)
+    add(2, u.up)
+    add(3, u.down)
+    if (u.devices !== null) devicesKnown = true
     if (u.online) online++
   }
-  return known ? online : null
+  const none = users.length === 0
+  const of = (i: number) => (known[i] || none ? (sum[i] as number) : null)
+  return {
+    upRate: of(0),
+    downRate: of(1),
+    up: of(2),
+    down: of(3),
+    online: devicesKnown || none ? online : null,
+  }
 }
 
 const sameRow = (a: FleetRow, b: FleetRow): boolean =>
@@ -158,8 +177,8 @@ export class FleetSummary {
       return
     }
     const users = snap.users
-    const upRate = sumKnown(users, (u) => u.upRate)
-    const downRate = sumKnown(users, (u) => u.downRate)
+    const sums = sumsOf(users)
+    const { upRate, downRate } = sums
     const stale = snap.stale || this.tooOld(e, snap.at)
     const rateKnown = !stale && upRate !== null && downRate !== null
     this.pushSpark(e, rateKnown ? upRate + downRate : null)
@@ -168,11 +187,11 @@ export class FleetSummary {
       usersAt: snap.at,
       stale,
       users: users.length,
-      onlineUsers: onlineOf(users),
+      onlineUsers: sums.online,
       upRate: stale ? null : upRate,
       downRate: stale ? null : downRate,
-      up: sumKnown(users, (u) => u.up),
-      down: sumKnown(users, (u) => u.down),
+      up: sums.up,
+      down: sums.down,
       spark: this.sparkOf(e),
     })
   }

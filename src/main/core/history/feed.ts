@@ -5,14 +5,41 @@ import { FLEET, type IngestBatch, type MetricSample, type StateEvent } from './t
 /** A server's users reading counts in the fleet totals this long after it was taken. */
 const FLEET_FRESH_MS = 120_000
 
-/** The previous users reading of a server: what deltas are computed against. */
-interface UsersBase {
+/**
+ * Per-user traffic of one server, kept compact: a slot per user name (assigned once), the last
+ * totals and this minute's byte sums in typed arrays updated in place. A poll allocates nothing
+ * per user; the minute's sums go to the worker once, when the minute is over (one message entry
+ * per server per minute instead of one per poll: at 100k users a 12th of the work and garbage).
+ */
+interface UserTraffic {
+  /** The previous reading: what deltas are computed against. */
   at: number
   clearOnRead: boolean
   countingSince: number | null
-  /** Per-user totals [up, down] as the snapshot gave them (NaN = unknown). */
-  totals: Map<string, [number, number]>
+  slots: Map<string, number>
+  names: string[]
+  /** Totals [up, down] as the previous reading gave them (NaN = unknown). */
+  lastUp: Float64Array
+  lastDown: Float64Array
+  /** Generation of the last reading that had counters for the slot (`gen`: the previous one). */
+  seen: Uint32Array
+  gen: number
+  /** Start of the minute `accUp`/`accDown` sum (null: none yet). */
+  minute: number | null
+  accUp: Float64Array
+  accDown: Float64Array
+  /** Slots with bytes in the open minute, in order of first bytes. */
+  touched: number[]
+  /** Users with counters in the previous reading (bounds the slots kept, see `emit`). */
+  lastCount: number
 }
+
+const MINUTE_MS = 60_000
+/**
+ * A server's open minute of per-user traffic goes out this long after the minute ended when no
+ * later reading closed it first (the worker writes a minute MINUTE_GRACE_MS after its end, later).
+ */
+export const USER_MINUTE_GRACE_MS = 10_000
 
 /** What the fleet sums use: a server's last known online count and rates. */
 interface Latest {
@@ -33,7 +60,7 @@ export class HistoryFeed {
   private readonly rings = new Map<string, RawRing>()
   private readonly lastCheck = new Map<string, number>()
   private readonly lastState = new Map<string, string>()
-  private readonly bases = new Map<string, UsersBase>()
+  private readonly traffic = new Map<string, UserTraffic>()
   private readonly latest = new Map<string, Latest>()
   private batch: IngestBatch = { samples: [], users: [], events: [] }
   private fleetUp = 0
@@ -86,47 +113,58 @@ export class HistoryFeed {
     const at = snap.at
     // Not a new reading: none yet, a failed poll (stale rows), or the same one sent again.
     if (at === null || snap.stale) return
-    const base = this.bases.get(id)
+    const base = this.traffic.get(id)
     if (base && base.at >= at) return
     const comparable =
       base !== undefined &&
       base.clearOnRead === snap.clearOnRead &&
       base.countingSince === snap.countingSince
     const dt = base ? (at - base.at) / 1000 : 0
-    const totals = new Map<string, [number, number]>()
-    const names: string[] = []
-    const ups: number[] = []
-    const downs: number[] = []
+    const ut = base ?? newTraffic()
+    const minute = at - (at % MINUTE_MS)
+    // A reading of a later minute closes the open one.
+    if (ut.minute !== null && ut.minute !== minute) this.emit(id, ut)
+    ut.minute = minute
+    const prevGen = ut.gen
+    const gen = ++ut.gen
     let upSum = 0
     let downSum = 0
     let counters = false
     let online = 0
+    let withCounters = 0
     let devicesKnown = snap.users.length === 0
     for (const u of snap.users) {
       if (u.devices !== null) devicesKnown = true
       if (u.online) online++
       if (u.up === null && u.down === null) continue
       counters = true
-      const cur: [number, number] = [u.up ?? NaN, u.down ?? NaN]
-      totals.set(u.name, cur)
+      withCounters++
+      const slot = slotOf(ut, u.name)
+      const curUp = u.up ?? NaN
+      const curDown = u.down ?? NaN
+      // A user without counters in the previous reading counts from 0.
+      const known = ut.seen[slot] === prevGen && prevGen !== 0
+      const prevUp = known ? ut.lastUp[slot] : undefined
+      const prevDown = known ? ut.lastDown[slot] : undefined
+      ut.lastUp[slot] = curUp
+      ut.lastDown[slot] = curDown
+      ut.seen[slot] = gen
       if (!comparable) continue
-      const prev = base.totals.get(u.name)
-      const du = delta(cur[0], prev?.[0])
-      const dd = delta(cur[1], prev?.[1])
+      const du = delta(curUp, prevUp)
+      const dd = delta(curDown, prevDown)
       upSum += du
       downSum += dd
       if (du > 0 || dd > 0) {
-        names.push(u.name)
-        ups.push(du)
-        downs.push(dd)
+        if (ut.accUp[slot] === 0 && ut.accDown[slot] === 0) ut.touched.push(slot)
+        ut.accUp[slot] = (ut.accUp[slot] as number) + du
+        ut.accDown[slot] = (ut.accDown[slot] as number) + dd
       }
     }
-    this.bases.set(id, {
-      at,
-      clearOnRead: snap.clearOnRead,
-      countingSince: snap.countingSince,
-      totals,
-    })
+    ut.at = at
+    ut.clearOnRead = snap.clearOnRead
+    ut.countingSince = snap.countingSince
+    ut.lastCount = withCounters
+    this.traffic.set(id, ut)
     const ring = this.ringOf(id)
     const onlineKnown = devicesKnown ? online : null
     const traffic = counters && comparable && dt > 0
@@ -146,24 +184,55 @@ export class HistoryFeed {
       this.fleetUp += upSum
       this.fleetDown += downSum
     }
-    if (names.length > 0) this.batch.users.push({ s: id, t: at, names, up: ups, down: downs })
     this.latest.set(id, { at, online: onlineKnown, upRate, downRate })
+  }
+
+  /** Moves a server's open minute of per-user bytes into the batch and clears it. */
+  private emit(serverId: string, ut: UserTraffic): void {
+    const n = ut.touched.length
+    if (n > 0 && ut.minute !== null) {
+      const names = new Array<string>(n)
+      const up = new Array<number>(n)
+      const down = new Array<number>(n)
+      for (let i = 0; i < n; i++) {
+        const slot = ut.touched[i] as number
+        names[i] = ut.names[slot] as string
+        up[i] = ut.accUp[slot] as number
+        down[i] = ut.accDown[slot] as number
+        ut.accUp[slot] = 0
+        ut.accDown[slot] = 0
+      }
+      this.batch.users.push({ s: serverId, t: ut.minute, names, up, down })
+      ut.touched = []
+    }
+    ut.minute = null
+    // Users come and go: when most slots belong to users gone, start over with the present ones.
+    if (ut.names.length > 2 * ut.lastCount + 64) compact(ut)
   }
 
   /** Forgets a removed server (its stored history stays). */
   forget(serverId: string): void {
+    // Bytes already counted are kept: the open minute goes with the next batch.
+    const ut = this.traffic.get(serverId)
+    if (ut) this.emit(serverId, ut)
+    this.traffic.delete(serverId)
     this.rings.delete(serverId)
     this.lastCheck.delete(serverId)
     this.lastState.delete(serverId)
-    this.bases.delete(serverId)
     this.latest.delete(serverId)
   }
 
   /**
    * The readings since the last call plus one fleet sample (sums over servers whose last
    * reading is fresh; servers not known are left out, not counted as 0); null when empty.
+   * Per-user bytes come per minute: a server's minute once a later reading closed it or
+   * USER_MINUTE_GRACE_MS after its end, every open minute when `all` (stopping).
    */
-  take(now: number): IngestBatch | null {
+  take(now: number, all = false): IngestBatch | null {
+    for (const [id, ut] of this.traffic) {
+      if (ut.minute !== null && (all || now >= ut.minute + MINUTE_MS + USER_MINUTE_GRACE_MS))
+        this.emit(id, ut)
+    }
     let online: number | null = null
     let upRate: number | null = null
     let downRate: number | null = null
@@ -211,4 +280,73 @@ function delta(cur: number, prev: number | undefined): number {
   if (Number.isNaN(cur)) return 0
   if (prev === undefined || Number.isNaN(prev)) return Math.max(0, cur)
   return cur >= prev ? cur - prev : Math.max(0, cur)
+}
+
+const INITIAL_SLOTS = 16
+
+function newTraffic(): UserTraffic {
+  return {
+    at: 0,
+    clearOnRead: false,
+    countingSince: null,
+    slots: new Map(),
+    names: [],
+    lastUp: new Float64Array(INITIAL_SLOTS),
+    lastDown: new Float64Array(INITIAL_SLOTS),
+    seen: new Uint32Array(INITIAL_SLOTS),
+    gen: 0,
+    minute: null,
+    accUp: new Float64Array(INITIAL_SLOTS),
+    accDown: new Float64Array(INITIAL_SLOTS),
+    touched: [],
+    lastCount: 0,
+  }
+}
+
+/** The slot of a user name, assigned on first sight (the arrays grow by doubling). */
+function slotOf(ut: UserTraffic, name: string): number {
+  const known = ut.slots.get(name)
+  if (known !== undefined) return known
+  const slot = ut.names.length
+  if (slot === ut.lastUp.length) {
+    const size = slot * 2
+    ut.lastUp = grow(ut.lastUp, size)
+    ut.lastDown = grow(ut.lastDown, size)
+    ut.accUp = grow(ut.accUp, size)
+    ut.accDown = grow(ut.accDown, size)
+    const seen = new Uint32Array(size)
+    seen.set(ut.seen)
+    ut.seen = seen
+  }
+  ut.slots.set(name, slot)
+  ut.names.push(name)
+  return slot
+}
+
+function grow(a: Float64Array, size: number): Float64Array {
+  const b = new Float64Array(size)
+  b.set(a)
+  return b
+}
+
+/** Keeps only the slots of the last reading (called with no open minute: the sums are 0). */
+function compact(ut: UserTraffic): void {
+  const old = { ...ut }
+  const fresh = newTraffic()
+  Object.assign(ut, {
+    ...fresh,
+    at: old.at,
+    clearOnRead: old.clearOnRead,
+    countingSince: old.countingSince,
+    lastCount: old.lastCount,
+  })
+  // Generations restart at 1 for the kept users: they were in the previous reading.
+  ut.gen = 1
+  for (let i = 0; i < old.names.length; i++) {
+    if (old.seen[i] !== old.gen) continue
+    const slot = slotOf(ut, old.names[i] as string)
+    ut.lastUp[slot] = old.lastUp[i] as number
+    ut.lastDown[slot] = old.lastDown[i] as number
+    ut.seen[slot] = 1
+  }
 }

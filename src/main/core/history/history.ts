@@ -100,10 +100,23 @@ registerHooks({
 import(pathToFileURL(workerData.entry).href)
 `
 
+/**
+ * The worker's young generation is kept small: its garbage comes in one burst a minute (the
+ * per-user sums) and the default (up to 3 × 16 MB, grown under that burst and kept) is resident
+ * memory for nothing the rest of the minute. Only the young generation is capped: a cap on the
+ * old one would end the worker (out of memory) on a big fleet instead of using more memory.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 }
+
 function spawnWorker(dbFile: string, file?: string): Worker {
   const entry = file ? { file } : workerEntry()
-  if ('file' in entry) return new Worker(entry.file, { workerData: { file: dbFile } })
-  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { file: dbFile, entry: entry.ts } })
+  if ('file' in entry)
+    return new Worker(entry.file, { workerData: { file: dbFile }, resourceLimits: WORKER_LIMITS })
+  return new Worker(TS_BOOTSTRAP, {
+    eval: true,
+    workerData: { file: dbFile, entry: entry.ts },
+    resourceLimits: WORKER_LIMITS,
+  })
 }
 
 /**
@@ -220,8 +233,8 @@ export function createHistory(opts: HistoryOptions): History {
     })
   }
 
-  const flush = () => {
-    const batch = feed.take(now())
+  const flush = (all = false) => {
+    const batch = feed.take(now(), all)
     // Without a worker the batch is dropped: the raw rings still hold the last hour.
     if (batch && worker) worker.postMessage({ id: 0, op: 'ingest', batch } satisfies WorkerRequest)
   }
@@ -282,7 +295,7 @@ export function createHistory(opts: HistoryOptions): History {
       if (flushTimer) clearInterval(flushTimer)
       const w = worker
       if (!w) return
-      flush()
+      flush(true)
       try {
         await Promise.race([
           request({ op: 'close' }),

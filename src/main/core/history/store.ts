@@ -32,9 +32,10 @@ const SUFFIX: Record<StoredTier, string> = { '1m': 'm1', '1h': 'h1', '1d': 'd1' 
 
 /**
  * A minute is written this long after it ended: the main thread batches readings about once a
- * second, so samples of a minute may arrive a little after it.
+ * second and sends a server's per-user bytes of a minute up to USER_MINUTE_GRACE_MS (10 s) after
+ * it, so they arrive before the minute is written (late ones would be added, at twice the cost).
  */
-const MINUTE_GRACE_MS = 5_000
+const MINUTE_GRACE_MS = 20_000
 /** An hour (day) is rolled up this long after it ended, when all its minutes are written. */
 const ROLL_GRACE_MS = 2 * MINUTE
 /** A finer tier may be merged into display buckets up to this factor (bounds rows read). */
@@ -117,7 +118,9 @@ export class HistoryStore {
   private readonly now: () => number
   private readonly file: string
   private state: StoreStatus
-  private readonly ids = new Map<string, number>()
+  /** Series ids: server → metric → user → id (nested: no key string built per lookup). */
+  private readonly ids = new Map<string, Map<string, Map<string, number>>>()
+  private seriesCount = 0
   private readonly names = new Map<number, { server: string; user: string }>()
   /** Open minutes: minute start → series id → aggregate (server and fleet series). */
   private readonly pendingS = new Map<number, Map<number, Agg>>()
@@ -278,9 +281,11 @@ export class HistoryStore {
       user: string
       metric: string
     }[]
+    this.seriesCount = 0
     for (const r of rows) {
-      this.ids.set(`${r.server}\u0000${r.user}\u0000${r.metric}`, r.id)
+      this.idsOf(r.server, r.metric).set(r.user, r.id)
       this.names.set(r.id, { server: r.server, user: r.user })
+      this.seriesCount++
     }
   }
 
@@ -289,14 +294,26 @@ export class HistoryStore {
     return row ? Number(row.v) : null
   }
 
-  private seriesId(server: string, user: string, metric: string): number {
-    const key = `${server}\u0000${user}\u0000${metric}`
-    const known = this.ids.get(key)
-    if (known !== undefined) return known
+  /** The user → id map of one server's metric. */
+  private idsOf(server: string, metric: string): Map<string, number> {
+    const byMetric = getOrAdd(this.ids, server, () => new Map<string, Map<string, number>>())
+    return getOrAdd(byMetric, metric, () => new Map<string, number>())
+  }
+
+  private seriesId(
+    server: string,
+    user: string,
+    metric: string,
+    known?: Map<string, number>,
+  ): number {
+    const ids = known ?? this.idsOf(server, metric)
+    const id = ids.get(user)
+    if (id !== undefined) return id
     this.stmt('seriesInsert').run(server, user, metric)
     const row = this.stmt('seriesGet').get(server, user, metric) as { id: number }
-    this.ids.set(key, row.id)
+    ids.set(user, row.id)
     this.names.set(row.id, { server, user })
+    this.seriesCount++
     return row.id
   }
 
@@ -312,7 +329,7 @@ export class HistoryStore {
     } catch {
       sizeBytes = null
     }
-    return { ...this.state, sizeBytes, rows: { ...this.counts, series: this.ids.size } }
+    return { ...this.state, sizeBytes, rows: { ...this.counts, series: this.seriesCount } }
   }
 
   /** True while the database can be used. */
@@ -348,11 +365,12 @@ export class HistoryStore {
         for (const u of batch.users) {
           const minute = floorTo(u.t, MINUTE)
           const accs = getOrAdd(this.pendingU, minute, () => new Map<number, [number, number]>())
+          const ids = this.idsOf(u.s, 'traffic')
           for (let i = 0; i < u.names.length; i++) {
             const up = u.up[i] ?? 0
             const down = u.down[i] ?? 0
             if (!(up > 0) && !(down > 0)) continue
-            const id = this.seriesId(u.s, u.names[i] ?? '', 'traffic')
+            const id = this.seriesId(u.s, u.names[i] ?? '', 'traffic', ids)
             const acc = getOrAdd(accs, id, () => [0, 0] as [number, number])
             acc[0] += Math.max(0, up)
             acc[1] += Math.max(0, down)
@@ -657,7 +675,7 @@ export class HistoryStore {
       }
     } else {
       const server = q.scope === 'fleet' ? FLEET : (q.serverId ?? '')
-      const id = this.ids.get(`${server}\u0000\u0000${q.metric}`)
+      const id = this.ids.get(server)?.get(q.metric)?.get('')
       if (id === undefined) return result
       for (const p of pieces) {
         const rows = db

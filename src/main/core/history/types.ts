@@ -28,8 +28,9 @@ export interface MetricSample {
 }
 
 /**
- * Per-user byte deltas of one reading of one server; only users with a non-zero delta are listed
- * (100k users × every poll must stay small).
+ * Per-user bytes of one server over one minute (`t` = the minute's start), summed on the main
+ * thread from its readings; only users with bytes in the minute are listed (100k users must stay
+ * small: one entry per server per minute, not per poll).
  */
 export interface UserDeltas {
   s: string

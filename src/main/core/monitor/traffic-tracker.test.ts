@@ -163,6 +163,39 @@ describe('TrafficTracker: cumulative counters', () => {
     expect(s.users.map((u) => u.name)).toEqual(['amy', 'mia', 'zed'])
   })
 
+  it('updates the same row objects in place while the users stay (no garbage per poll)', () => {
+    const t = new TrafficTracker('s1')
+    const a = t.update(reading(1000, { amy: [10, 10], bob: [5, 5] }), null)
+    const amy = row(a, 'amy')
+    const b = t.update(reading(2000, { amy: [30, 10], bob: [5, 5] }), null)
+    expect(row(b, 'amy')).toBe(amy)
+    expect(amy).toMatchObject({ up: 30, upRate: 20, downRate: 0 })
+    // A new user: a new list, the kept users' rows are the same objects.
+    const c = t.update(reading(3000, { amy: [40, 10], bob: [5, 5], cid: [1, 1] }), null)
+    expect(c.users).not.toBe(b.users)
+    expect(row(c, 'amy')).toBe(amy)
+    expect(row(c, 'cid')).toMatchObject({ up: 1, upRate: null })
+    // A user gone and back later starts over (no rate from the old counters).
+    t.update(reading(4000, { amy: [50, 10], bob: [5, 5] }), null)
+    const e = t.update(reading(5000, { amy: [60, 10], bob: [5, 5], cid: [9, 9] }), null)
+    expect(row(e, 'cid')).toMatchObject({ up: 9, upRate: null, reset: false })
+  })
+
+  it('re-sorts when the set of names changes, even at the same size or via devices only', () => {
+    const t = new TrafficTracker('s1')
+    const names = (s: UsersSnapshot) => s.users.map((u) => u.name)
+    t.update(reading(1000, { zed: [1, 1], amy: [1, 1] }, { bob: 1 }), null)
+    // Same union (bob now has counters, amy only devices): the same rows.
+    let s = t.update(reading(2000, { zed: [1, 1], bob: [1, 1] }, { amy: 1 }), null)
+    expect(names(s)).toEqual(['amy', 'bob', 'zed'])
+    // Same size, one name swapped (bob → cal), through the devices.
+    s = t.update(reading(3000, { zed: [1, 1], amy: [1, 1] }, { cal: 1 }), null)
+    expect(names(s)).toEqual(['amy', 'cal', 'zed'])
+    // A name gone.
+    s = t.update(reading(4000, { zed: [1, 1] }, { cal: 1 }), null)
+    expect(names(s)).toEqual(['cal', 'zed'])
+  })
+
   it('a reading at the same instant gives no rate (no division by zero)', () => {
     const t = new TrafficTracker('s1')
     t.update(reading(1000, { a: [1, 1] }), null)
