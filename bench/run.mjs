@@ -1274,9 +1274,23 @@ try {
   // Issue 7's sections live in their own modules: each exports `run(ctx)` → result rows.
   for (const [file, ids] of EXTERNAL) {
     if (!ids.some(want)) continue
-    const mod = await import(pathToFileURL(join(ROOT, 'bench', file)).href)
-    const rowsOf = await mod.run({ ROOT, RUNS, browser, executablePath, want })
-    for (const r of rowsOf) if (want(r.id)) results.push(r)
+    // A section that fails is a missed row naming the error; the other sections still run.
+    try {
+      const mod = await import(pathToFileURL(join(ROOT, 'bench', file)).href)
+      const rowsOf = await mod.run({ ROOT, RUNS, browser, executablePath, want })
+      for (const r of rowsOf) if (want(r.id)) results.push(r)
+    } catch (err) {
+      process.stderr.write(`bench/${file} failed: ${err?.stack ?? err}\n`)
+      results.push({
+        id: ids.filter(want).join('/'),
+        figure: `bench/${file} failed: ${String(err?.message ?? err).split('\n')[0]}`,
+        value: 'error',
+        unit: '',
+        target: null,
+        pass: false,
+        detail: { error: String(err?.stack ?? err) },
+      })
+    }
   }
 } finally {
   await browser.close()
