@@ -8,6 +8,7 @@ import {
   type UserRow,
   type UsersSnapshot,
 } from '../../../shared/contract'
+import { addToFleetTotals, emptyFleetTotals } from '../../../shared/fleet-totals'
 
 /** What the summary needs to know of a configured server. */
 export interface FleetSummaryServer {
@@ -234,34 +235,8 @@ export class FleetSummary {
 
   /** Fleet totals: known figures summed, unknown ones counted apart. */
   totals(): FleetTotals {
-    const t: FleetTotals = {
-      servers: 0,
-      byState: {},
-      onlineUsers: 0,
-      onlineUnknown: 0,
-      upRate: 0,
-      downRate: 0,
-      rateUnknown: 0,
-      up: 0,
-      down: 0,
-      trafficUnknown: 0,
-    }
-    for (const { row: r } of this.entries.values()) {
-      t.servers++
-      t.byState[r.state] = (t.byState[r.state] ?? 0) + 1
-      if (r.onlineUsers === null) t.onlineUnknown++
-      else t.onlineUsers += r.onlineUsers
-      if (r.upRate === null || r.downRate === null) t.rateUnknown++
-      else {
-        t.upRate += r.upRate
-        t.downRate += r.downRate
-      }
-      if (r.up === null || r.down === null) t.trafficUnknown++
-      else {
-        t.up += r.up
-        t.down += r.down
-      }
-    }
+    const t = emptyFleetTotals()
+    for (const { row } of this.entries.values()) addToFleetTotals(t, row.state, row)
     return t
   }
 

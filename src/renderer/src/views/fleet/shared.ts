@@ -1,4 +1,5 @@
-import type { FleetRow, HealthState, ServerView } from '../../../../shared/contract'
+import type { FleetRow, FleetTotals, ServerView } from '../../../../shared/contract'
+import { addToFleetTotals, emptyFleetTotals } from '../../../../shared/fleet-totals'
 import type { ServerKind } from '../../../../shared/kinds'
 import { STATE_SEVERITY, matchesFilter } from '../../stores/servers/shared'
 
@@ -69,10 +70,6 @@ export function filterItems(items: readonly FleetItem[], f: FleetFilter): FleetI
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
 
-/** A total of the live rates; null when unknown. */
-const totalRate = (live: FleetRow | null): number | null =>
-  live && live.upRate !== null && live.downRate !== null ? live.upRate + live.downRate : null
-
 type Key = number | string | null
 
 /** The value an item sorts by (null = unknown: always last, whatever the order). */
@@ -131,38 +128,12 @@ export function sortItems(
 }
 
 /** Totals of some servers (a group, the filtered fleet): unknown figures counted apart. */
-export interface ItemTotals {
-  servers: number
-  byState: Partial<Record<HealthState, number>>
-  onlineUsers: number
-  onlineUnknown: number
-  upRate: number
-  downRate: number
-  rateUnknown: number
-}
+export type ItemTotals = FleetTotals
 
-/** Sums the live figures of some servers. */
+/** Sums the live figures of some servers (the state as the fleet's status events give it). */
 export function totalsOf(items: readonly FleetItem[]): ItemTotals {
-  const t: ItemTotals = {
-    servers: items.length,
-    byState: {},
-    onlineUsers: 0,
-    onlineUnknown: 0,
-    upRate: 0,
-    downRate: 0,
-    rateUnknown: 0,
-  }
-  for (const { server, live } of items) {
-    const st = server.status.state
-    t.byState[st] = (t.byState[st] ?? 0) + 1
-    if (live?.onlineUsers == null) t.onlineUnknown++
-    else t.onlineUsers += live.onlineUsers
-    if (totalRate(live) === null) t.rateUnknown++
-    else {
-      t.upRate += live?.upRate ?? 0
-      t.downRate += live?.downRate ?? 0
-    }
-  }
+  const t = emptyFleetTotals()
+  for (const { server, live } of items) addToFleetTotals(t, server.status.state, live)
   return t
 }
 
