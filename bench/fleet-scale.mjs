@@ -24,6 +24,7 @@ import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
+import { stopChild as stop } from './support.mjs'
 
 const INTERVAL_S = 5
 const CYCLE_MS = INTERVAL_S * 1000
@@ -90,18 +91,6 @@ function startNode(args, key, { env = {}, input } = {}) {
       child.once('exit', onExit)
     })
   return next(key).then((first) => ({ child, first, next }))
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return ok()
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    child.once('exit', () => {
-      clearTimeout(kill)
-      ok()
-    })
-    child.kill('SIGTERM')
-  })
 }
 
 /** A data dir whose config.json holds these servers (all polled every INTERVAL_S). */

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { stopChild } from './support.mjs'
 
 const SERVERS = 10
 const USERS = 10_000
@@ -41,19 +42,6 @@ function startJsonLine(args, key) {
       clearTimeout(timer)
       ko(new Error(`${args[0]} exited ${c}: ${err}`))
     })
-  })
-}
-
-/** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
-function stopChild(child) {
-  return new Promise((ok) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return ok()
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    child.once('exit', () => {
-      clearTimeout(kill)
-      ok()
-    })
-    child.kill('SIGTERM')
   })
 }
 
