@@ -267,9 +267,10 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
         const all = await deps.credentials.getAll()
         for (const s of config.servers) {
           const key = kindModule(s.kind).secretKey
-          for (const [k, v] of all.get(s.id) ?? []) secretCache.set(`${s.id}\u0000${k}`, v)
-          if (!all.get(s.id)?.has(key)) secretCache.set(`${s.id}\u0000${key}`, null)
-          hasSecret.set(s.id, all.get(s.id)?.has(key) ?? false)
+          const keys = all.get(s.id) ?? new Map<string, string>()
+          for (const [k, v] of keys) secretCache.set(`${s.id}\u0000${k}`, v)
+          if (!keys.has(key)) secretCache.set(`${s.id}\u0000${key}`, null)
+          hasSecret.set(s.id, keys.has(key))
         }
         return
       } catch (err) {
