@@ -14,7 +14,8 @@
 //     HY2 SCALE nodes): B4 RSS; then B10: one Hysteria 2 server is closed, the time until the
 //     core's `notice` for it, and the notices for it over the next 30 s (exactly 1).
 // HY2 SCALE passwords go to the keychain (run under scripts/with-keyring.sh, as `npm run bench`
-// does). Every process started here is stopped at the end. `BENCH_FLEET_SERVERS` scales it down.
+// does). Every process started here is stopped at the end. `BENCH_FLEET_SERVERS` scales it down;
+// `BENCH_FLEET_PHASES=AB` (or `C`) runs only those phases (B2 needs A and B; B4 and B10 need C).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -248,6 +249,7 @@ export async function run(ctx) {
   const total = Number(process.env.BENCH_FLEET_SERVERS ?? 1000)
   const scaleCount = Math.round(total / 10)
   const cycles = Math.max(6, Number(ctx.RUNS ?? 6))
+  const phases = (process.env.BENCH_FLEET_PHASES ?? 'ABC').toUpperCase()
   const procs = []
   const dirs = []
   const rows = []
@@ -279,203 +281,209 @@ export async function run(ctx) {
     const hostOf = new Map(hosts.flatMap((h) => h.first.hy2.map((u) => [u, h])))
 
     // ---- Phase A: the naive loop ---------------------------------------------------------------
-    const naive = await startNode([join(ROOT, 'bench', 'fleet-naive.mjs')], 'ready', {
-      input: JSON.stringify(hy2Urls),
-    })
-    procs.push(naive.child)
-    await sleep(CYCLE_MS)
-    const naiveCpu = await cpuPerCycle(naive.child.pid, cycles)
-    await stop(naive.child)
+    let naiveCpu = [NaN]
+    if (phases.includes('A')) {
+      const naive = await startNode([join(ROOT, 'bench', 'fleet-naive.mjs')], 'ready', {
+        input: JSON.stringify(hy2Urls),
+      })
+      procs.push(naive.child)
+      await sleep(CYCLE_MS)
+      naiveCpu = await cpuPerCycle(naive.child.pid, cycles)
+      await stop(naive.child)
+    }
 
-    // ---- Phase B: the core, 1,000 Hysteria 2 servers, nobody connected -------------------------
-    const dirB = dataDirWith(
-      hy2Urls.map((url, i) => ({
-        id: `hy2-${i}`,
-        kind: 'hysteria2',
-        name: `hy2-${String(i).padStart(4, '0')}`,
-        url,
-      })),
-    )
-    dirs.push(dirB)
-    const coreB = await startCore(
-      ROOT,
-      dirB,
-      process.env.BENCH_CPU_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-        : [],
-    )
-    procs.push(coreB.child)
-    const firstRoundMs = await untilAllChecked(coreB, total)
-    await sleep(2 * CYCLE_MS) // warm-up: caches, JIT, connection pools
-    const m0 = await coreB.scrape()
-    const t0 = Date.now()
-    const coreCpu = await cpuPerCycle(coreB.child.pid, cycles)
-    const m1 = await coreB.scrape()
-    const windowMs = Date.now() - t0
-    const rssB = rssBytes(coreB.child.pid)
-    await stop(coreB.child)
-
-    const d = (name) => one(m1, name) - one(m0, name)
-    const polls = d('nodedeck_scheduler_polls_total')
-    const onTime = d('nodedeck_scheduler_polls_on_time_total')
-    const expected = Math.floor((total * windowMs) / CYCLE_MS)
-    // Polls still queued or running at the end of the window finish after it: they are not
-    // missing. Anything below that (a skipped poll) counts as not on time.
-    const pendingAtEnd =
-      one(m1, 'nodedeck_scheduler_polls_in_flight') + one(m1, 'nodedeck_scheduler_polls_queued')
-    const b1 = onTime / Math.max(polls, expected - pendingAtEnd)
-    rows.push({
-      id: 'B1',
-      figure: `${total.toLocaleString('en')} servers polled every ${INTERVAL_S} s: polls finished inside their interval (${onTime} of ${polls} polls, ${expected} due in ${(windowMs / 1000).toFixed(0)} s; failures ${d('nodedeck_scheduler_poll_failures_total')}, late ${d('nodedeck_scheduler_polls_late_total')})`,
-      value: `${(b1 * 100).toFixed(2)} %`,
-      target: '≥ 99.9 %',
-      pass: b1 >= 0.999,
-      detail: {
-        polls,
-        onTime,
-        expected,
-        pendingAtEnd,
-        windowMs,
-        firstRoundMs,
-        late: d('nodedeck_scheduler_polls_late_total'),
-        failures: d('nodedeck_scheduler_poll_failures_total'),
-        timeouts: d('nodedeck_scheduler_poll_timeouts_total'),
-        maxQueued: one(m1, 'nodedeck_scheduler_polls_max_queued'),
-        maxStartDelayMs: one(m1, 'nodedeck_scheduler_max_start_delay_seconds') * 1000,
-      },
-    })
-    const coreP50 = p50(coreCpu)
-    const naiveP50 = p50(naiveCpu)
-    rows.push({
-      id: 'B2',
-      figure: `core CPU per ${INTERVAL_S} s cycle at ${total.toLocaleString('en')} servers ${fmt(coreCpu, 'ms')} vs naive fetch loop ${fmt(naiveCpu, 'ms')} (ratio ${(coreP50 / naiveP50).toFixed(2)})`,
-      value: `${coreP50} ms`,
-      target: '≤ 500 ms and ≤ 1/3 of naive',
-      pass: coreP50 <= 500 && coreP50 <= naiveP50 / 3,
-      detail: { core: spread(coreCpu), naive: spread(naiveCpu), ratio: coreP50 / naiveP50 },
-    })
-    const p99 = one(m1, 'nodejs_eventloop_lag_p99_seconds') * 1000
-    const max = one(m1, 'nodejs_eventloop_lag_max_seconds') * 1000
-    rows.push({
-      id: 'B3',
-      figure: `core event-loop delay under B1 over ${(windowMs / 1000).toFixed(0)} s: p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms (p50 ${(one(m1, 'nodejs_eventloop_lag_p50_seconds') * 1000).toFixed(1)} ms)`,
-      value: `${p99.toFixed(1)} / ${max.toFixed(1)} ms`,
-      target: '≤ 20 / 100 ms',
-      pass: p99 <= 20 && max <= 100,
-      detail: {
-        p99Ms: p99,
-        maxMs: max,
-        p50Ms: one(m1, 'nodejs_eventloop_lag_p50_seconds') * 1000,
-        rssBytes: rssB,
-      },
-    })
-
-    // ---- Phase C: 900 + 100 HY2 SCALE, a page watching 200 streams, then B10 --------------------
-    const hy2C = hy2Urls.slice(0, total - scaleCount)
-    const scaleServers = scaleUrls.map((url, i) => ({
-      id: `scale-${i}`,
-      kind: 'hy2scale',
-      name: `scale-${String(i).padStart(3, '0')}`,
-      url,
-    }))
-    let keychain = null
-    try {
-      await storePasswords(
-        ROOT,
-        scaleServers.map((s) => s.id),
+    if (phases.includes('B')) {
+      // ---- Phase B: the core, 1,000 Hysteria 2 servers, nobody connected -------------------------
+      const dirB = dataDirWith(
+        hy2Urls.map((url, i) => ({
+          id: `hy2-${i}`,
+          kind: 'hysteria2',
+          name: `hy2-${String(i).padStart(4, '0')}`,
+          url,
+        })),
       )
-    } catch (err) {
-      keychain = String(err?.message ?? err)
-    }
-    const dirC = dataDirWith([
-      ...hy2C.map((url, i) => ({
-        id: `hy2-${i}`,
-        kind: 'hysteria2',
-        name: `hy2-${String(i).padStart(4, '0')}`,
-        url,
-      })),
-      ...(keychain ? [] : scaleServers),
-    ])
-    dirs.push(dirC)
-    const coreC = await startCore(ROOT, dirC)
-    procs.push(coreC.child)
-    const serversC = hy2C.length + (keychain ? 0 : scaleServers.length)
-    await untilAllChecked(coreC, serversC)
-    const page = await pageClient(coreC)
-    const live = new Set()
-    /** The last state of each stream (to say why one is not live). */
-    const streamStates = new Map()
-    const notices = []
-    page.on((name, payload) => {
-      if (name === 'stream.batch' && payload.state) {
-        const key = `${payload.serverId}/${payload.stream}`
-        streamStates.set(key, payload.state)
-        if (payload.state.status === 'live') live.add(key)
-      }
-      if (name === 'notice') notices.push({ at: Date.now(), notice: payload })
-    })
-    if (!keychain) {
-      for (const s of scaleServers) {
-        for (const stream of STREAMS) await page.call('streams.watch', { serverId: s.id, stream })
-      }
-    }
-    const wantStreams = keychain ? 0 : scaleServers.length * STREAMS.length
-    const streamsT0 = Date.now()
-    while (live.size < wantStreams && Date.now() - streamsT0 < 60_000) await sleep(500)
-    await sleep(2 * CYCLE_MS)
-    const cpuC = await cpuPerCycle(coreC.child.pid, 2)
-    const rssSamples = []
-    for (let i = 0; i < 3; i++) {
-      rssSamples.push(rssBytes(coreC.child.pid))
-      await sleep(1000)
-    }
-    const rss = Math.max(...rssSamples)
-    const rssMb = rss / 1024 / 1024
-    rows.push({
-      id: 'B4',
-      figure: `core RSS at ${serversC.toLocaleString('en')} servers, ${(serversC * USERS).toLocaleString('en')} users, ${live.size} live streams (page connected; CPU per cycle ${fmt(cpuC, 'ms')})${keychain ? ` — no HY2 SCALE servers: keychain unavailable (${keychain})` : ''}`,
-      value: `${rssMb.toFixed(0)} MB`,
-      target: '≤ 200 MB',
-      pass: rssMb <= 200 && live.size >= 200,
-      detail: {
-        rssBytes: rssSamples,
-        liveStreams: live.size,
-        wanted: wantStreams,
-        cpu: cpuC,
-        notLive: [...streamStates]
-          .filter(([k]) => !live.has(k))
-          .slice(0, 3)
-          .map(([k, st]) => ({ stream: k, status: st.status, error: st.error?.message ?? null })),
-      },
-    })
+      dirs.push(dirB)
+      const coreB = await startCore(
+        ROOT,
+        dirB,
+        process.env.BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+          : [],
+      )
+      procs.push(coreB.child)
+      const firstRoundMs = await untilAllChecked(coreB, total)
+      await sleep(2 * CYCLE_MS) // warm-up: caches, JIT, connection pools
+      const m0 = await coreB.scrape()
+      const t0 = Date.now()
+      const coreCpu = await cpuPerCycle(coreB.child.pid, cycles)
+      const m1 = await coreB.scrape()
+      const windowMs = Date.now() - t0
+      const rssB = rssBytes(coreB.child.pid)
+      await stop(coreB.child)
 
-    // B10: close one Hysteria 2 server; time until the core's notice; count notices after.
-    const victim = 'hy2-7'
-    const victimUrl = hy2C[7]
-    const h = hostOf.get(victimUrl)
-    const killed = h.next('killed')
-    h.child.stdin.write(`kill ${victimUrl}\n`)
-    const { at: killedAt } = await killed
-    const mine = () => notices.filter((n) => n.notice.serverId === victim)
-    const deadline = killedAt + 60_000
-    while (mine().length === 0 && Date.now() < deadline) await sleep(100)
-    const first = mine()[0]
-    await sleep(30_000)
-    const count = mine().length
-    const detectMs = first ? first.at - killedAt : null
-    rows.push({
-      id: 'B10',
-      figure: `offline detection: server closed → core notice ${detectMs === null ? 'never (60 s)' : `${(detectMs / 1000).toFixed(1)} s`}; notices for it in the next 30 s: ${count} (${first ? first.notice.kind : '—'})`,
-      value: detectMs === null ? '—' : `${(detectMs / 1000).toFixed(1)} s`,
-      target: '≤ 20 s, exactly 1 notice',
-      pass: detectMs !== null && detectMs <= 20_000 && count === 1,
-      detail: {
-        detectMs,
-        notices: mine().map((n) => ({ at: n.at - killedAt, kind: n.notice.kind })),
-      },
-    })
-    page.close()
-    await stop(coreC.child)
+      const d = (name) => one(m1, name) - one(m0, name)
+      const polls = d('nodedeck_scheduler_polls_total')
+      const onTime = d('nodedeck_scheduler_polls_on_time_total')
+      const expected = Math.floor((total * windowMs) / CYCLE_MS)
+      // Polls still queued or running at the end of the window finish after it: they are not
+      // missing. Anything below that (a skipped poll) counts as not on time.
+      const pendingAtEnd =
+        one(m1, 'nodedeck_scheduler_polls_in_flight') + one(m1, 'nodedeck_scheduler_polls_queued')
+      const b1 = onTime / Math.max(polls, expected - pendingAtEnd)
+      rows.push({
+        id: 'B1',
+        figure: `${total.toLocaleString('en')} servers polled every ${INTERVAL_S} s: polls finished inside their interval (${onTime} of ${polls} polls, ${expected} due in ${(windowMs / 1000).toFixed(0)} s; failures ${d('nodedeck_scheduler_poll_failures_total')}, late ${d('nodedeck_scheduler_polls_late_total')})`,
+        value: `${(b1 * 100).toFixed(2)} %`,
+        target: '≥ 99.9 %',
+        pass: b1 >= 0.999,
+        detail: {
+          polls,
+          onTime,
+          expected,
+          pendingAtEnd,
+          windowMs,
+          firstRoundMs,
+          late: d('nodedeck_scheduler_polls_late_total'),
+          failures: d('nodedeck_scheduler_poll_failures_total'),
+          timeouts: d('nodedeck_scheduler_poll_timeouts_total'),
+          maxQueued: one(m1, 'nodedeck_scheduler_polls_max_queued'),
+          maxStartDelayMs: one(m1, 'nodedeck_scheduler_max_start_delay_seconds') * 1000,
+        },
+      })
+      const coreP50 = p50(coreCpu)
+      const naiveP50 = p50(naiveCpu)
+      rows.push({
+        id: 'B2',
+        figure: `core CPU per ${INTERVAL_S} s cycle at ${total.toLocaleString('en')} servers ${fmt(coreCpu, 'ms')} vs naive fetch loop ${fmt(naiveCpu, 'ms')} (ratio ${(coreP50 / naiveP50).toFixed(2)})`,
+        value: `${coreP50} ms`,
+        target: '≤ 500 ms and ≤ 1/3 of naive',
+        pass: coreP50 <= 500 && coreP50 <= naiveP50 / 3,
+        detail: { core: spread(coreCpu), naive: spread(naiveCpu), ratio: coreP50 / naiveP50 },
+      })
+      const p99 = one(m1, 'nodejs_eventloop_lag_p99_seconds') * 1000
+      const max = one(m1, 'nodejs_eventloop_lag_max_seconds') * 1000
+      rows.push({
+        id: 'B3',
+        figure: `core event-loop delay under B1 over ${(windowMs / 1000).toFixed(0)} s: p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms (p50 ${(one(m1, 'nodejs_eventloop_lag_p50_seconds') * 1000).toFixed(1)} ms)`,
+        value: `${p99.toFixed(1)} / ${max.toFixed(1)} ms`,
+        target: '≤ 20 / 100 ms',
+        pass: p99 <= 20 && max <= 100,
+        detail: {
+          p99Ms: p99,
+          maxMs: max,
+          p50Ms: one(m1, 'nodejs_eventloop_lag_p50_seconds') * 1000,
+          rssBytes: rssB,
+        },
+      })
+    }
+    if (phases.includes('C')) {
+      // ---- Phase C: 900 + 100 HY2 SCALE, a page watching 200 streams, then B10 --------------------
+      const hy2C = hy2Urls.slice(0, total - scaleCount)
+      const scaleServers = scaleUrls.map((url, i) => ({
+        id: `scale-${i}`,
+        kind: 'hy2scale',
+        name: `scale-${String(i).padStart(3, '0')}`,
+        url,
+      }))
+      let keychain = null
+      try {
+        await storePasswords(
+          ROOT,
+          scaleServers.map((s) => s.id),
+        )
+      } catch (err) {
+        keychain = String(err?.message ?? err)
+      }
+      const dirC = dataDirWith([
+        ...hy2C.map((url, i) => ({
+          id: `hy2-${i}`,
+          kind: 'hysteria2',
+          name: `hy2-${String(i).padStart(4, '0')}`,
+          url,
+        })),
+        ...(keychain ? [] : scaleServers),
+      ])
+      dirs.push(dirC)
+      const coreC = await startCore(ROOT, dirC)
+      procs.push(coreC.child)
+      const serversC = hy2C.length + (keychain ? 0 : scaleServers.length)
+      await untilAllChecked(coreC, serversC)
+      const page = await pageClient(coreC)
+      const live = new Set()
+      /** The last state of each stream (to say why one is not live). */
+      const streamStates = new Map()
+      const notices = []
+      page.on((name, payload) => {
+        if (name === 'stream.batch' && payload.state) {
+          const key = `${payload.serverId}/${payload.stream}`
+          streamStates.set(key, payload.state)
+          if (payload.state.status === 'live') live.add(key)
+        }
+        if (name === 'notice') notices.push({ at: Date.now(), notice: payload })
+      })
+      if (!keychain) {
+        for (const s of scaleServers) {
+          for (const stream of STREAMS) await page.call('streams.watch', { serverId: s.id, stream })
+        }
+      }
+      const wantStreams = keychain ? 0 : scaleServers.length * STREAMS.length
+      const streamsT0 = Date.now()
+      while (live.size < wantStreams && Date.now() - streamsT0 < 60_000) await sleep(500)
+      await sleep(2 * CYCLE_MS)
+      const cpuC = await cpuPerCycle(coreC.child.pid, 2)
+      const rssSamples = []
+      for (let i = 0; i < 3; i++) {
+        rssSamples.push(rssBytes(coreC.child.pid))
+        await sleep(1000)
+      }
+      const rss = Math.max(...rssSamples)
+      const rssMb = rss / 1024 / 1024
+      rows.push({
+        id: 'B4',
+        figure: `core RSS at ${serversC.toLocaleString('en')} servers, ${(serversC * USERS).toLocaleString('en')} users, ${live.size} live streams (page connected; CPU per cycle ${fmt(cpuC, 'ms')})${keychain ? ` — no HY2 SCALE servers: keychain unavailable (${keychain})` : ''}`,
+        value: `${rssMb.toFixed(0)} MB`,
+        target: '≤ 200 MB',
+        pass: rssMb <= 200 && live.size >= 200,
+        detail: {
+          rssBytes: rssSamples,
+          liveStreams: live.size,
+          wanted: wantStreams,
+          cpu: cpuC,
+          notLive: [...streamStates]
+            .filter(([k]) => !live.has(k))
+            .slice(0, 3)
+            .map(([k, st]) => ({ stream: k, status: st.status, error: st.error?.message ?? null })),
+        },
+      })
+
+      // B10: close one Hysteria 2 server; time until the core's notice; count notices after.
+      const victim = 'hy2-7'
+      const victimUrl = hy2C[7]
+      const h = hostOf.get(victimUrl)
+      const killed = h.next('killed')
+      h.child.stdin.write(`kill ${victimUrl}\n`)
+      const { at: killedAt } = await killed
+      const mine = () => notices.filter((n) => n.notice.serverId === victim)
+      const deadline = killedAt + 60_000
+      while (mine().length === 0 && Date.now() < deadline) await sleep(100)
+      const first = mine()[0]
+      await sleep(30_000)
+      const count = mine().length
+      const detectMs = first ? first.at - killedAt : null
+      rows.push({
+        id: 'B10',
+        figure: `offline detection: server closed → core notice ${detectMs === null ? 'never (60 s)' : `${(detectMs / 1000).toFixed(1)} s`}; notices for it in the next 30 s: ${count} (${first ? first.notice.kind : '—'})`,
+        value: detectMs === null ? '—' : `${(detectMs / 1000).toFixed(1)} s`,
+        target: '≤ 20 s, exactly 1 notice',
+        pass: detectMs !== null && detectMs <= 20_000 && count === 1,
+        detail: {
+          detectMs,
+          notices: mine().map((n) => ({ at: n.at - killedAt, kind: n.notice.kind })),
+        },
+      })
+      page.close()
+      await stop(coreC.child)
+    }
   } finally {
     for (const p of procs.reverse()) await stop(p)
     for (const d of dirs) rmSync(d, { recursive: true, force: true })
