@@ -87,8 +87,12 @@ async function centreTitles(): Promise<string[]> {
 }
 
 async function openBell(): Promise<void> {
-  if (await page.getByTestId('notice-item').first().isVisible()) return
-  await page.getByTestId('notices-bell').click()
+  // The bell's own open state, not what is on screen: a centre still fading out after a click
+  // inside it looks open for a moment on a loaded machine, and a click then would close it.
+  const bell = page.getByTestId('notices-bell')
+  if ((await bell.getAttribute('data-open')) !== 'true') await bell.click()
+  await expect.poll(() => bell.getAttribute('data-open')).toBe('true')
+  await page.getByTestId('notices-panel').waitFor()
 }
 
 async function closeBell(): Promise<void> {
