@@ -30,18 +30,8 @@ const load = async (path) =>
 const { startHysteria2Emulator } = await load('emulators/hysteria2/server.ts')
 const { startHy2ScaleEmulator } = scaleCount > 0 ? await load('emulators/hy2scale/server.ts') : {}
 
-/** A small seeded PRNG (mulberry32): the same traffic pattern every run. */
-function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const rand = prng(Number(values.seed))
+const { createPrng } = await load('src/shared/prng.ts')
+const rand = createPrng(Number(values.seed))
 
 const emulators = new Map()
 const hy2 = []

@@ -24,8 +24,7 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
-import WebSocket from 'ws'
-import { stopChild as stop } from './support.mjs'
+import { pageSocket, stopChild as stop } from './support.mjs'
 
 const INTERVAL_S = 5
 const CYCLE_MS = INTERVAL_S * 1000
@@ -196,45 +195,6 @@ async function cpuPerCycle(pid, cycles) {
     last = now
   }
   return out
-}
-
-/** A page of the browser host over its WebSocket: calls and events (birpc JSON frames). */
-async function pageClient(core) {
-  const { host } = new URL(core.url)
-  const token = /token=([^&]+)/.exec(new URL(core.openUrl).hash)?.[1]
-  const ws = new WebSocket(`ws://${host}/rpc`, ['nodedeck.v1', `token.${token}`], {
-    origin: `http://${host}`,
-  })
-  await new Promise((ok, ko) => {
-    ws.once('open', ok)
-    ws.once('error', ko)
-  })
-  const pending = new Map()
-  const listeners = new Set()
-  let seq = 0
-  ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString())
-    if (msg.t === 's') {
-      pending.get(msg.i)?.(msg)
-      pending.delete(msg.i)
-    } else if (msg.m === 'event') {
-      for (const fn of listeners) fn(msg.a[0], msg.a[1])
-    }
-  })
-  return {
-    async call(method, input) {
-      const i = `fleet-${++seq}`
-      const answered = new Promise((ok) => pending.set(i, ok))
-      ws.send(JSON.stringify({ m: 'call', a: [method, input], t: 'q', i }))
-      const msg = await answered
-      if (msg.e !== undefined || msg.r?.ok !== true) {
-        throw new Error(`${method}: ${JSON.stringify(msg.e ?? msg.r?.error)}`)
-      }
-      return msg.r.data
-    },
-    on: (fn) => listeners.add(fn),
-    close: () => ws.close(),
-  }
 }
 
 /** Stores the HY2 SCALE password of each server in the keychain the core reads (keytar). */
@@ -408,12 +368,11 @@ export async function run(ctx) {
       procs.push(coreC.child)
       const serversC = hy2C.length + (keychain ? 0 : scaleServers.length)
       await untilAllChecked(coreC, serversC)
-      const page = await pageClient(coreC)
       const live = new Set()
       /** The last state of each stream (to say why one is not live). */
       const streamStates = new Map()
       const notices = []
-      page.on((name, payload) => {
+      const page = await pageSocket(coreC.openUrl, (name, payload) => {
         if (name === 'stream.batch' && payload.state) {
           const key = `${payload.serverId}/${payload.stream}`
           streamStates.set(key, payload.state)

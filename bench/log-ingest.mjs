@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
-import WebSocket from 'ws'
+import { pageSocket, stopChild as stop } from './support.mjs'
 
 /** Streams of the "all streams" case, and the rates offered (lines/s in all). */
 const STREAMS = Number(process.env.B8_STREAMS ?? 20)
@@ -98,50 +98,6 @@ function spawnJson(args, key, opts = {}) {
   })
   const next = (k) => new Promise((ok, ko) => waiters.push({ key: k, ok, ko }))
   return next(key).then((first) => ({ child, first, next }))
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (child.exitCode !== null || child.signalCode !== null) return ok()
-    child.once('exit', () => ok())
-    child.kill('SIGTERM')
-  })
-}
-
-/** A birpc client of the browser host's `/rpc`, as the page speaks it; counts `stream.batch`. */
-async function rpcClient(openUrl, onBatch) {
-  const url = new URL(openUrl)
-  const token = /token=([^&]+)/.exec(url.hash)?.[1]
-  const ws = new WebSocket(`ws://${url.host}/rpc`, ['nodedeck.v1', `token.${token}`], {
-    origin: `http://${url.host}`,
-  })
-  await new Promise((ok, ko) => {
-    ws.once('open', ok)
-    ws.once('error', ko)
-  })
-  const pending = new Map()
-  let seq = 0
-  ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString())
-    if (msg.t === 's') {
-      const done = pending.get(msg.i)
-      pending.delete(msg.i)
-      done?.(msg)
-    } else if (msg.m === 'event' && msg.a?.[0] === 'stream.batch') onBatch(msg.a[1])
-  })
-  return {
-    async call(method, input) {
-      const i = `b8-${++seq}`
-      const answered = new Promise((ok) => pending.set(i, ok))
-      ws.send(JSON.stringify({ m: 'call', a: [method, input], t: 'q', i }))
-      const msg = await answered
-      if (msg.e !== undefined || msg.r?.ok !== true) {
-        throw new Error(`${method} failed: ${JSON.stringify(msg.e ?? msg.r?.error)}`)
-      }
-      return msg.r.data
-    },
-    close: () => ws.close(),
-  }
 }
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms))
@@ -233,8 +189,8 @@ export async function run(ctx) {
     procs.push(app.child)
     /** serverId → lines received, lines the core said it dropped */
     const counts = new Map()
-    rpc = await rpcClient(app.first.openUrl, (b) => {
-      if (b.stream !== 'logs') return
+    rpc = await pageSocket(app.first.openUrl, (name, b) => {
+      if (name !== 'stream.batch' || b.stream !== 'logs') return
       let c = counts.get(b.serverId)
       if (!c) counts.set(b.serverId, (c = { lines: 0, dropped: 0, batches: 0 }))
       c.lines += b.frames.length
@@ -243,7 +199,9 @@ export async function run(ctx) {
     })
     const ids = []
     for (const [i, node] of emu.first.nodes.entries()) {
-      const { id } = await rpc.call('servers.add', {
+      const {
+        data: { id },
+      } = await rpc.call('servers.add', {
         draft: {
           kind: 'pasarguard',
           name: `pg-${String(i).padStart(3, '0')}`,

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
-import WebSocket from 'ws'
+import { pageSocket, stopChild as stop } from './support.mjs'
 import { formatLogViewerTable, runLogViewerBench } from './log-viewer.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -49,14 +49,6 @@ function startCli(args, env) {
       if (line) ok({ child, t0, listening: performance.now(), ...JSON.parse(line) })
     })
     child.once('exit', (c) => ko(new Error(`exited ${c}: ${out}`)))
-  })
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok()
-    child.once('exit', ok)
-    child.kill('SIGTERM')
   })
 }
 
@@ -429,48 +421,6 @@ function runProbed(dataDir, args) {
 }
 
 /**
- * A client of a browser host's WebSocket (`/rpc`, birpc JSON frames), speaking it as the page
- * does (Origin + token subprotocol): `call` resolves to the core's answer, the round trip in ms
- * (until the answer frame arrived, before parsing it here) and the answer frame's size.
- */
-async function rpcClient(app) {
-  const { host } = new URL(app.url)
-  const token = /token=([^&]+)/.exec(new URL(app.openUrl).hash)?.[1]
-  const ws = new WebSocket(`ws://${host}/rpc`, ['nodedeck.v1', `token.${token}`], {
-    origin: `http://${host}`,
-  })
-  await new Promise((ok, ko) => {
-    ws.once('open', ok)
-    ws.once('error', ko)
-  })
-  const pending = new Map()
-  let seq = 0
-  ws.on('message', (data) => {
-    const at = performance.now()
-    const text = data.toString()
-    const id = /^\{"t":"s","i":"([^"]+)"/.exec(text.slice(0, 80))?.[1]
-    const done = id === undefined ? undefined : pending.get(id)
-    if (!done) return
-    pending.delete(id)
-    done({ msg: JSON.parse(text), at, bytes: data.length })
-  })
-  return {
-    async call(method, input) {
-      const i = `bench-${++seq}`
-      const answered = new Promise((ok) => pending.set(i, ok))
-      const t = performance.now()
-      ws.send(JSON.stringify({ m: 'call', a: [method, input], t: 'q', i }))
-      const { msg, at, bytes } = await answered
-      if (msg.e !== undefined || msg.r?.ok !== true) {
-        throw new Error(`${method} failed: ${JSON.stringify(msg.e ?? msg.r?.error)}`)
-      }
-      return { data: msg.r.data, ms: at - t, bytes }
-    },
-    close: () => ws.close(),
-  }
-}
-
-/**
  * Polls of a server in a warm core (a running `nodedeck serve`, which also polls on its own): each
  * `servers.refresh` runs a poll now (or joins the one in flight) and `servers.list` gives the
  * latency the core measured for it. One warm-up poll first; polls are told apart by lastCheckAt.
@@ -642,7 +592,7 @@ async function muPanelAtSize(browser, users = 20000) {
     })
 
     app = await startCli(['serve'], { NODEDECK_DATA_DIR: dataDir })
-    const rpc = await rpcClient(app)
+    const rpc = await pageSocket(app.openUrl)
     let warm
     const reads = []
     const cached = []
@@ -992,7 +942,7 @@ async function wgMonitorPoll(users = 1000) {
       throw new Error(`W1: a poll read ${cold.map((c) => c.pages)} pages`)
     }
     app = await startCli(['serve'], { NODEDECK_DATA_DIR: dataDir })
-    const rpc = await rpcClient(app)
+    const rpc = await pageSocket(app.openUrl)
     let warm
     try {
       warm = await warmPolls(rpc, serverId, RUNS)
