@@ -22,10 +22,12 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     rollupOptions: {
-      // The history worker is its own script beside nodedeck.js (core/history/history.ts).
+      // The workers are their own scripts beside nodedeck.js (core/history/history.ts, cli/main.ts).
       input: {
         nodedeck: resolve(import.meta.dirname, 'src/main/cli/main.ts'),
         'history-worker': resolve(import.meta.dirname, 'src/main/core/history/worker.ts'),
+        // The servers preview of `serve`, read off the main thread (cli/main.ts).
+        'preview-worker': resolve(import.meta.dirname, 'src/main/browser-host/preview-worker.ts'),
       },
       external: (id) => external.some((e) => id === e || id.startsWith(`${e}/`)),
       output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -5,24 +5,14 @@ import { defineConfig } from 'vite'
 const root = import.meta.dirname
 
 /**
- * Vendor chunks: a framework chunk that rarely changes, the (large) component library and the
- * chart library, which stays in the lazily loaded graph chunk.
+ * One framework chunk (vue, pinia, vue-i18n) that rarely changes. Everything else is left to the
+ * bundler's own splitting, so the entry chunk holds only what the first frame (the Fleet tab,
+ * bench B5) uses, naive-ui's components among it, and each lazily loaded view takes the rest
+ * of naive-ui (and echarts, zod…) with it instead of one preloaded vendor chunk carrying all.
  */
 function vendorChunk(id: string): string | null {
-  if (!id.includes('node_modules')) return null
-  if (
-    /node_modules[\\/](naive-ui|vueuc|vooks|vdirs|seemly|treemate|css-render|@css-render|evtd|date-fns|date-fns-tz|lodash-es|async-validator|@juggle)[\\/]/.test(
-      id,
-    )
-  ) {
-    return 'vendor-naive'
-  }
-  // echarts is only used by the lazily loaded topology graph: left out of the groups, it stays in
-  // that graph's own chunk (a named group would pull its dependencies, vue among them, in with it
-  // and be preloaded by index.html).
-  if (/node_modules[\\/](echarts|zrender|vue-echarts)[\\/]/.test(id)) return null
   if (/node_modules[\\/](vue|@vue|pinia|vue-i18n|@intlify)[\\/]/.test(id)) return 'vendor-vue'
-  return 'vendor'
+  return null
 }
 
 /**
@@ -49,7 +39,13 @@ export default defineConfig({
         // Vite 8 bundles with rolldown: `codeSplitting.groups` is its manualChunks (which is
         // deprecated there and ignored when both are set).
         codeSplitting: {
-          groups: [{ name: (id: string) => vendorChunk(id), debugName: 'vendor' }],
+          groups: [
+            { name: (id: string) => vendorChunk(id), debugName: 'vendor', priority: 2 },
+            // Everything else the entry imports statically (the first frame) in one chunk: left
+            // to the automatic splitting, the modules the lazy views share with it came in
+            // dozens of small chunks, each a request and a module of its own to load.
+            { name: 'first-frame', tags: ['$initial'], priority: 1 },
+          ],
         },
       },
     },

@@ -270,9 +270,18 @@ function seededDataDir(n) {
  * Stamps, in the page, the first frame that shows the fleet view with servers: the animation
  * frame after `[data-testid=fleet-table]` first holds a server's name (`names`, a regex source).
  * An empty table (the list not loaded yet) does not count, and neither does the round trip of
- * asking Playwright: the stamp is taken in the page, on the page's clock.
+ * asking Playwright: the stamp is taken in the page, on the page's clock. For the split, it also
+ * notes (only observing) when the page's WebSocket to the core opened and got its first message.
  */
 const FLEET_PAINT_PROBE = `(() => {
+  const WS = window.WebSocket
+  window.WebSocket = class extends WS {
+    constructor(...args) {
+      super(...args)
+      this.addEventListener('open', () => (window.__wsOpen ??= performance.now()))
+      this.addEventListener('message', () => (window.__wsFirstMessage ??= performance.now()))
+    }
+  }
   const names = new RegExp(NAMES)
   const mo = new MutationObserver(() => {
     const t = document.querySelector('[data-testid=fleet-table]')
@@ -310,14 +319,34 @@ async function coldStart(browser, label, args, servers, names) {
       const p = await page.evaluate(() => ({
         ...globalThis.__fleetPaint,
         nav: performance.getEntriesByType('navigation')[0].startTime,
+        scripts: Math.max(
+          ...performance
+            .getEntriesByType('resource')
+            .filter((e) => e.initiatorType === 'script' || e.name.endsWith('.js'))
+            .map((e) => e.responseEnd),
+        ),
+        preview:
+          performance.getEntriesByType('resource').find((e) => e.name.includes('servers-preview'))
+            ?.responseEnd ?? null,
       }))
+      // The core's first answer may come after the first frame (the page draws the preview
+      // first): waited for here, after the measured interval, so the split can say when.
+      const live = await page
+        .waitForFunction(() => globalThis.__wsFirstMessage, null, { timeout: 30000 })
+        .then(() => page.evaluate(() => [globalThis.__wsOpen, globalThis.__wsFirstMessage]))
+        .catch(() => [null, null])
+      const at = (t) => (t === null || t === undefined ? null : Math.round(p.origin + t - t0))
       samples.push(p.origin + p.frame - t0)
       listen.push(app.listening - app.t0)
       split.push({
         listening: Math.round(app.listening - app.t0),
-        pageStart: Math.round(p.origin + p.nav - t0),
-        rowsInDom: Math.round(p.origin + p.inDom - t0),
-        painted: Math.round(p.origin + p.frame - t0),
+        pageStart: at(p.nav),
+        scriptsLoaded: at(p.scripts),
+        previewLoaded: at(p.preview),
+        rowsInDom: at(p.inDom),
+        painted: at(p.frame),
+        coreConnected: at(live[0]),
+        coreFirstMessage: at(live[1]),
       })
     } finally {
       await page.close()

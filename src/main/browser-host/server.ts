@@ -1,12 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { timingSafeEqual } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core } from '../core/create-core'
 import { serveConnection } from '../../shared/rpc/server'
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../shared/rpc/protocol'
 import { createFleetMetrics, type FleetMetrics } from './metrics'
-import { listenStaticHost, type StaticHost, type StaticHostOptions } from './static-host'
+import {
+  bearerMatches,
+  listenStaticHost,
+  safeEqual,
+  type StaticHost,
+  type StaticHostOptions,
+} from './static-host'
 
 export interface BrowserHostOptions extends StaticHostOptions {
   core: Core
@@ -38,12 +43,6 @@ export interface BrowserHost {
  * Origin) ever gets a socket.
  */
 const MAX_WS_PAYLOAD = 72 * 1024 * 1024
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 /**
  * The second host (design.md 2.6): serves the same renderer bundle and a WebSocket at `/rpc`
@@ -161,10 +160,7 @@ async function serveMetrics(
     res.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end()
     return
   }
-  const auth = /^Bearer +(\S+) *$/i.exec(String(req.headers.authorization ?? ''))?.[1]
-  // Every token is compared (no early exit), so timing does not tell which one was close.
-  const matches = tokens.map((t) => auth !== undefined && safeEqual(auth, t))
-  if (!matches.includes(true)) {
+  if (!bearerMatches(req, tokens)) {
     res
       .writeHead(401, {
         ...headers,

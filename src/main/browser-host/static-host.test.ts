@@ -28,9 +28,13 @@ async function host(): Promise<StaticHost> {
   return h
 }
 
-function get(h: StaticHost, path: string): Promise<{ status: number; body: string }> {
+function get(
+  h: StaticHost,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((ok, ko) => {
-    request(`${h.url}${path.slice(1)}`, (res) => {
+    request(`${h.url}${path.slice(1)}`, { headers }, (res) => {
       let body = ''
       res.on('data', (d) => (body += d))
       res.on('end', () => ok({ status: res.statusCode ?? 0, body }))
@@ -91,10 +95,73 @@ describe('static host (the browser host before the core is attached)', () => {
     expect(quiet).toBe(true)
   })
 
+  it('whenQuiet: once the page was served, waits longer for its assets, or for its code to run', async () => {
+    const h = await host()
+    await get(h, '/')
+    let quiet = false
+    const p = h.whenQuiet(20, 10_000).then(() => (quiet = true))
+    await new Promise((r) => setTimeout(r, 80))
+    expect(quiet).toBe(false)
+    // The page's code asks for the preview: it had its assets (cached).
+    expect((await get(h, '/servers-preview')).status).toBe(401)
+    await p
+    expect(quiet).toBe(true)
+  })
+
   it('whenQuiet: resolves after the quiet period when no browser comes', async () => {
     const h = await host()
     const t = performance.now()
     await h.whenQuiet(60)
     expect(performance.now() - t).toBeGreaterThanOrEqual(55)
+  })
+
+  it('servers preview: only with the token; held until set; JSON, or 204 when there is none', async () => {
+    const h = await host()
+    const auth = { authorization: `Bearer ${'t'.repeat(64)}` }
+    expect((await get(h, '/servers-preview')).status).toBe(401)
+    expect((await get(h, '/servers-preview', { authorization: 'Bearer nope' })).status).toBe(401)
+    let answered = false
+    const early = get(h, '/servers-preview', auth).then((r) => {
+      answered = true
+      return r
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(answered).toBe(false)
+    h.setPreview(async () => [{ id: 'a' }])
+    expect(await early).toEqual({ status: 200, body: '[{"id":"a"}]' })
+    h.setPreview(async () => null)
+    expect((await get(h, '/servers-preview', auth)).status).toBe(204)
+    h.setPreview(async () => {
+      throw new Error('disk')
+    })
+    expect((await get(h, '/servers-preview', auth)).status).toBe(500)
+  })
+
+  it('servers preview: none was set when the core attaches: 204', async () => {
+    const h = await host()
+    const auth = { authorization: `Bearer ${'t'.repeat(64)}` }
+    const early = get(h, '/servers-preview', auth)
+    await new Promise((r) => setTimeout(r, 20))
+    h.attach({ request: () => false, upgrade: (_req, socket) => socket.destroy() })
+    expect((await early).status).toBe(204)
+  })
+
+  it('whenPageConnects: at once without a page; else at the WebSocket, or after the cap', async () => {
+    const h = await host()
+    await h.whenPageConnects(10_000)
+    await get(h, '/')
+    const t = performance.now()
+    await h.whenPageConnects(80)
+    expect(performance.now() - t).toBeGreaterThanOrEqual(75)
+    let connected = false
+    const waiting = h.whenPageConnects(10_000).then(() => (connected = true))
+    await new Promise((r) => setTimeout(r, 30))
+    expect(connected).toBe(false)
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/rpc`)
+    ws.on('error', () => undefined)
+    await waiting
+    expect(connected).toBe(true)
+    await h.whenPageConnects(10_000)
+    ws.terminate()
   })
 })

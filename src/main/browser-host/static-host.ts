@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { Duplex } from 'node:stream'
+import { SERVERS_PREVIEW_PATH } from '../../shared/preview'
 
 /**
  * The browser host's HTTP side, which needs no core: the built renderer's files. It imports only
@@ -29,6 +30,12 @@ export interface HostHooks {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
 }
 
+/**
+ * Answers the servers preview (`shared/preview.ts`): the list as JSON, or null when there is
+ * none (204: no console error in the page, unlike a 404).
+ */
+export type PreviewProvider = () => Promise<unknown>
+
 /** A listening static host; `attach` completes it. */
 export interface StaticHost {
   /** http://127.0.0.1:PORT/ */
@@ -45,11 +52,23 @@ export interface StaticHost {
    */
   attach(hooks: HostHooks): void
   /**
-   * Resolves once the page's first burst is over: index.html and every asset it names have been
-   * served, or no request has come in for `ms` (no browser is loading the page, or it had the
-   * assets in its cache).
+   * Installs what answers `GET /servers-preview` (null: there is none, 204). Preview requests
+   * that came before are held until then (or until `attach`, when none was set: 204).
    */
-  whenQuiet(ms: number): Promise<void>
+  setPreview(provider: PreviewProvider | null): void
+  /**
+   * Resolves once the page's first burst is over: index.html and every asset it names have been
+   * served, or the page's code runs (it asked for the servers preview or opened its WebSocket:
+   * it had the assets in its cache), or no request has come in for `ms` (no browser is loading
+   * the page) — `pageMs` once index.html was served (a browser on a loaded machine may take a
+   * while between the page and its scripts).
+   */
+  whenQuiet(ms: number, pageMs?: number): Promise<void>
+  /**
+   * Resolves when the page this host served opens its WebSocket, or after `capMs`; at once if
+   * no page was served (no browser is loading it) or one has connected already.
+   */
+  whenPageConnects(capMs: number): Promise<void>
   /** Stops listening, drops every connection and whatever was held. */
   close(): Promise<void>
 }
@@ -87,24 +106,52 @@ export async function listenStaticHost(opts: StaticHostOptions): Promise<StaticH
   let hooks: HostHooks | null = null
   let closed = false
   /** Work that waits for `attach` (or is dropped by `close`). */
-  const held: { run(): void; drop(): void }[] = []
+  const held: Held[] = []
+  /** Preview requests that wait for `setPreview` (or `attach`). */
+  const heldPreviews: Held[] = []
   let lastRequestAt = performance.now()
   /** Assets the last index.html served names and that have not been asked for since. */
   const entryAssets = new Set<string>()
   const quietWaiters = new Set<() => void>()
+  let pageServed = false
+  let upgraded = false
+  const upgradeWaiters = new Set<() => void>()
   const served = (file: string, body: Buffer) => {
     if (file === files.index) {
+      pageServed = true
       entryAssets.clear()
       for (const m of body.toString('utf8').matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+)"/g)) {
         entryAssets.add(join(files.root, m[1] ?? ''))
       }
     } else if (entryAssets.delete(file) && entryAssets.size === 0) {
-      for (const ok of quietWaiters) ok()
+      burstOver()
     }
+  }
+  const burstOver = () => {
+    for (const ok of quietWaiters) ok()
+  }
+
+  /** undefined = not decided yet (requests wait), null = no preview. */
+  let preview: PreviewProvider | null | undefined
+  const onPreview = (req: IncomingMessage, res: ServerResponse): void => {
+    burstOver()
+    if (!bearerMatches(req, [token])) {
+      res.writeHead(401, { ...HEADERS, 'www-authenticate': 'Bearer' }).end()
+      return
+    }
+    if (preview === undefined && !hooks) {
+      heldPreviews.push({
+        run: () => onPreview(req, res),
+        drop: () => res.writeHead(503, HEADERS).end(),
+      })
+      return
+    }
+    servePreview(preview ?? null, req, res)
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     lastRequestAt = performance.now()
+    if (pathOf(req) === SERVERS_PREVIEW_PATH) return onPreview(req, res)
     if (hooks?.request(req, res)) return
     serveStatic(files, req, res, served, () => {
       if (hooks) return false
@@ -114,6 +161,9 @@ export async function listenStaticHost(opts: StaticHostOptions): Promise<StaticH
     })
   }
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    upgraded = true
+    burstOver()
+    for (const ok of upgradeWaiters) ok()
     if (hooks) return hooks.upgrade(req, socket, head)
     // The page's WebSocket before the core is up: its handshake completes once it is.
     held.push({ run: () => onUpgrade(req, socket, head), drop: () => socket.destroy() })
@@ -140,9 +190,14 @@ export async function listenStaticHost(opts: StaticHostOptions): Promise<StaticH
     attach(h) {
       if (closed) return
       hooks = h
-      for (const w of held.splice(0)) w.run()
+      for (const w of [...heldPreviews.splice(0), ...held.splice(0)]) w.run()
     },
-    whenQuiet(ms) {
+    setPreview(provider) {
+      if (closed) return
+      preview = provider
+      for (const w of heldPreviews.splice(0)) w.run()
+    },
+    whenQuiet(ms, pageMs = ms) {
       lastRequestAt = Math.max(lastRequestAt, performance.now())
       return new Promise((resolve) => {
         let timer: NodeJS.Timeout | undefined
@@ -153,20 +208,95 @@ export async function listenStaticHost(opts: StaticHostOptions): Promise<StaticH
         }
         const check = () => {
           const quietFor = performance.now() - lastRequestAt
-          if (closed || quietFor >= ms) ok()
-          else timer = setTimeout(check, ms - quietFor).unref()
+          const wait = pageServed ? pageMs : ms
+          if (closed || quietFor >= wait) ok()
+          else timer = setTimeout(check, wait - quietFor).unref()
         }
         quietWaiters.add(ok)
         timer = setTimeout(check, ms).unref()
       })
     },
+    whenPageConnects(capMs) {
+      if (!pageServed || upgraded || closed) return Promise.resolve()
+      return new Promise((resolve) => {
+        const ok = () => {
+          clearTimeout(timer)
+          upgradeWaiters.delete(ok)
+          resolve()
+        }
+        const timer = setTimeout(ok, capMs).unref()
+        upgradeWaiters.add(ok)
+      })
+    },
     async close() {
       closed = true
-      for (const w of held.splice(0)) w.drop()
+      for (const ok of upgradeWaiters) ok()
+      for (const w of [...heldPreviews.splice(0), ...held.splice(0)]) w.drop()
       server.closeAllConnections()
       await new Promise<void>((ok) => server.close(() => ok()))
     },
   }
+}
+
+/** Work that waits for `attach` or `setPreview` (or is dropped by `close`). */
+interface Held {
+  run(): void
+  drop(): void
+}
+
+/** The request's path, without the query. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '').split('?')[0] ?? ''
+}
+
+/** Compares in constant time (for tokens). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * True when the request's `Authorization: Bearer <token>` is one of `tokens`. Every token is
+ * compared (no early exit), so timing does not tell which one was close.
+ */
+export function bearerMatches(req: IncomingMessage, tokens: readonly string[]): boolean {
+  const auth = /^Bearer +(\S+) *$/i.exec(String(req.headers.authorization ?? ''))?.[1]
+  const matches = tokens.map((t) => auth !== undefined && safeEqual(auth, t))
+  return matches.includes(true)
+}
+
+/** `GET /servers-preview`: the provider's JSON, 204 (no content) when there is none, never cached. */
+function servePreview(
+  provider: PreviewProvider | null,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const headers = { ...HEADERS, 'cache-control': 'no-store' }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end()
+    return
+  }
+  if (!provider) {
+    res.writeHead(204, headers).end()
+    return
+  }
+  provider().then(
+    (list) => {
+      if (list === null) {
+        res.writeHead(204, headers).end()
+        return
+      }
+      const body = JSON.stringify(list)
+      res.writeHead(200, {
+        ...headers,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    },
+    () => res.writeHead(500, headers).end(),
+  )
 }
 
 function notFound(res: ServerResponse): void {

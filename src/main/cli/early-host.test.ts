@@ -8,7 +8,9 @@ describe('earlyServeArgs (which command lines bind the browser host before the C
       command: 'serve',
       port: 8080,
       json: false,
+      dataDir: '/d',
     })
+    expect(earlyServeArgs(['serve', '--data-dir=/e'])?.dataDir).toBe('/e')
     expect(earlyServeArgs(['demo', '--port=0', '--json'])).toEqual({
       command: 'demo',
       port: 0,

@@ -18,6 +18,8 @@ export interface EarlyServeArgs {
   command: 'serve' | 'demo'
   port: number
   json: boolean
+  /** `--data-dir`, when given. */
+  dataDir?: string
 }
 
 /** Options (with their value) `serve` and `demo` take; the early start reads only some. */
@@ -36,6 +38,7 @@ export function earlyServeArgs(argv: readonly string[]): EarlyServeArgs | null {
   if (command !== 'serve' && command !== 'demo') return null
   let port = 0
   let json = false
+  let dataDir: string | undefined
   let commands = 0
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ''
@@ -56,8 +59,10 @@ export function earlyServeArgs(argv: readonly string[]): EarlyServeArgs | null {
       port = Number(value)
       if (!Number.isInteger(port) || port < 0 || port > 65535) return null
     }
+    if (name === '--data-dir') dataDir = value
   }
-  return commands === 1 ? { command, port, json } : null
+  if (commands !== 1) return null
+  return dataDir === undefined ? { command, port, json } : { command, port, json, dataDir }
 }
 
 /** Where the built renderer is: NODEDECK_WEB_ROOT, next to the built CLI (`out/web`), or cwd's. */
@@ -84,7 +89,7 @@ export function announcement(
 /** A static host bound and announced before the CLI loaded. */
 export interface EarlyHost {
   host: StaticHost
-  command: EarlyServeArgs['command']
+  args: EarlyServeArgs
 }
 
 /**
@@ -107,5 +112,5 @@ export async function startEarlyHost(
     return null
   }
   write(announcement(host, args.command === 'demo', args.json))
-  return { host, command: args.command }
+  return { host, args }
 }

@@ -14,6 +14,7 @@ import {
   type ServerDraft,
   type ServerView,
 } from '../../shared/contract'
+import { unknownStatus } from '../../shared/contract/plain'
 import { createDispatcher, type Handlers } from '../../shared/rpc/dispatcher'
 import type { RpcResult } from '../../shared/rpc/protocol'
 import type { ServerAdapter } from './adapters/adapter'
@@ -288,16 +289,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     ...s,
     hasSecret: hasSecret.get(s.id) ?? null,
     certExpiry: certExpiry.get(s.id) ?? null,
-    status: monitor.status(s.id) ?? {
-      serverId: s.id,
-      state: 'unknown',
-      since: Date.now(),
-      lastCheckAt: null,
-      lastOkAt: null,
-      latencyMs: null,
-      error: null,
-      pending: null,
-    },
+    status: monitor.status(s.id) ?? unknownStatus(s.id, Date.now()),
   })
 
   const persist = async (next: ConfigFile) => {

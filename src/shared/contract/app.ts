@@ -1,7 +1,10 @@
 import { z } from 'zod'
+import { LOCALES } from './plain'
 import { HealthStateSchema } from './servers'
 
-export const LOCALES = ['en-US', 'zh-CN'] as const
+// Defined without zod (the page's first frame needs them, not the schemas); exported from here too.
+export { LOCALES, noticePops } from './plain'
+
 export const LocaleSchema = z.enum(LOCALES)
 export type Locale = z.infer<typeof LocaleSchema>
 
@@ -89,8 +92,3 @@ export const NoticeSchema = z.object({
   quiet: z.boolean().optional(),
 })
 export type Notice = z.infer<typeof NoticeSchema>
-
-/** True when a notice should pop up (native notification, page notification). */
-export function noticePops(n: Notice): boolean {
-  return !n.muted && !n.suppressed && !n.quiet
-}

@@ -104,17 +104,8 @@ export const HealthStateSchema = z.enum([
 ])
 export type HealthState = z.infer<typeof HealthStateSchema>
 
-/** The states in which a server does not serve: they confirm together and raise alerts. */
-export const DOWN_STATES: ReadonlySet<HealthState> = new Set<HealthState>([
-  'offline',
-  'auth_failed',
-  'tls_failed',
-])
-
-/** True for offline, auth failed and TLS failed. */
-export function isDownState(state: HealthState): boolean {
-  return DOWN_STATES.has(state)
-}
+// Defined without zod (the page's first frame needs them, not the schemas); exported from here too.
+export { DOWN_STATES, isDownState } from './plain'
 
 /** The live health of one server. */
 export const ServerStatusSchema = z.object({

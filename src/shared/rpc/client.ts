@@ -1,13 +1,7 @@
 import { createBirpc } from 'birpc'
-import {
-  AppErrorException,
-  appError,
-  type EventName,
-  type EventPayload,
-  type MethodInput,
-  type MethodName,
-  type MethodOutput,
-} from '../contract'
+import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } from '../contract'
+// Not the schemas: the page loads this client for its first frame, where zod is not needed.
+import { AppErrorException, appError } from '../contract/plain'
 import { RPC_TIMEOUT_MS, type CoreFunctions, type RpcResult, type UiFunctions } from './protocol'
 
 /** A raw message channel: Electron IPC through the preload, or a WebSocket. */

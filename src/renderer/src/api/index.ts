@@ -1,12 +1,11 @@
-import {
-  AppErrorException,
-  appError,
-  type EventName,
-  type EventPayload,
-  type MethodInput,
-  type MethodName,
-  type MethodOutput,
+import type {
+  EventName,
+  EventPayload,
+  MethodInput,
+  MethodName,
+  MethodOutput,
 } from '../../../shared/contract'
+import { AppErrorException, appError } from '../../../shared/contract/plain'
 import type { RpcClient } from '../../../shared/rpc/client'
 import type { Connection, ConnectionStatus } from '../host/connection'
 
@@ -35,6 +34,12 @@ export function notConnectedError(): AppErrorException {
   )
 }
 
+/**
+ * Longest a call made while the page is still making its first connection waits for it (the
+ * browser host's core may still be loading when an admin is already clicking).
+ */
+export const FIRST_CONNECT_WAIT_MS = 15_000
+
 /** Wraps a connection in the typed API. */
 export function createApi(connection: Connection): Api {
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
@@ -58,6 +63,35 @@ export function createApi(connection: Connection): Api {
     })
   }
 
+  /**
+   * No client: while the first connection is being made, waits for it (a click during start-up
+   * is answered once the core is up, not refused); after a drop, fails at once (the banner says
+   * the connection is lost and when the next attempt is).
+   */
+  const firstClient = (): Promise<RpcClient> => {
+    if (connection.status().state !== 'connecting') return Promise.reject(notConnectedError())
+    return new Promise((ok, ko) => {
+      const timer = setTimeout(() => {
+        off()
+        offStatus()
+        ko(notConnectedError())
+      }, FIRST_CONNECT_WAIT_MS)
+      const off = connection.onClient((c) => {
+        clearTimeout(timer)
+        off()
+        offStatus()
+        ok(c)
+      })
+      const offStatus = connection.onStatus((st) => {
+        if (st.state === 'connecting' || st.state === 'connected') return
+        clearTimeout(timer)
+        off()
+        offStatus()
+        ko(notConnectedError())
+      })
+    })
+  }
+
   const connectedListeners = new Set<() => void>()
   connection.onClient((client) => {
     current = client
@@ -69,8 +103,7 @@ export function createApi(connection: Connection): Api {
   return {
     mode: connection.mode,
     async call(method, input) {
-      const client = connection.client()
-      if (!client) throw notConnectedError()
+      const client = connection.client() ?? (await firstClient())
       return client.call(method, input)
     },
     on(event, fn) {

@@ -1,5 +1,6 @@
 import { watch } from 'vue'
-import { noticePops, type Notice } from '../../../shared/contract'
+import type { Notice } from '../../../shared/contract'
+import { noticePops } from '../../../shared/contract/plain'
 import { useAppStore } from '../stores/app'
 import { useNoticesStore } from '../stores/notices'
 import { useServersStore } from '../stores/servers'

@@ -1,10 +1,13 @@
 import { useI18n } from 'vue-i18n'
 import { spanOf } from '../utils/format'
+import { useCachedT } from './use-cached-t'
 import { useNow } from './use-now'
 
 /** Localized relative times ("12 s ago", "3 分钟前") and durations, ticking with the clock. */
 export function useTimeFormat() {
-  const { t, locale } = useI18n()
+  const { locale } = useI18n()
+  // Tables call these per row: the words without values come from a cache.
+  const t = useCachedT()
   const now = useNow()
 
   /** A duration in ms as "5 min" / "5 分钟". */

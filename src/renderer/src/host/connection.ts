@@ -75,6 +75,8 @@ export interface SocketConnectionOptions {
   now?: () => number
   setTimer?: (fn: () => void, ms: number) => unknown
   clearTimer?: (handle: unknown) => void
+  /** The first attempt waits for this (settled either way); default: at once. */
+  openAfter?: Promise<unknown>
 }
 
 /**
@@ -120,8 +122,11 @@ export function createSocketConnection(opts: SocketConnectionOptions): Connectio
     }, delay)
   }
 
+  /** Whether an attempt was made yet (a deferred first one may have been overtaken). */
+  let started = false
   const open = () => {
     if (closed) return
+    started = true
     let ws: SocketLike
     try {
       ws = createSocket(opts.url, [WS_PROTOCOL, WS_TOKEN_PREFIX + opts.token])
@@ -155,7 +160,14 @@ export function createSocketConnection(opts: SocketConnectionOptions): Connectio
     })
   }
 
-  open()
+  if (opts.openAfter) {
+    const first = () => {
+      if (!started) open()
+    }
+    void opts.openAfter.then(first, first)
+  } else {
+    open()
+  }
 
   return {
     mode: 'socket',

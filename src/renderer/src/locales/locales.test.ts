@@ -67,3 +67,55 @@ describe('locales', () => {
     expect(detectLocale(undefined)).toBe('en-US')
   })
 })
+
+describe('the app’s i18n instance (messages loaded per locale)', () => {
+  it('starts with English only, loads Chinese when switched to, and the last switch wins', async () => {
+    const { applyLocale, i18n } = await import('./app-i18n')
+    expect(i18n.global.availableLocales).toEqual(['en-US'])
+    expect(i18n.global.t('common.cancel')).toBe(enUS.common.cancel)
+    const zh = applyLocale('zh-CN')
+    const back = applyLocale('en-US')
+    await Promise.all([zh, back])
+    expect(i18n.global.locale.value).toBe('en-US')
+    expect(i18n.global.availableLocales).toContain('zh-CN')
+    await applyLocale('zh-CN')
+    expect(i18n.global.locale.value).toBe('zh-CN')
+    expect(document.documentElement.lang).toBe('zh-CN')
+    expect(i18n.global.t('common.cancel')).toBe(zhCN.common.cancel)
+  })
+})
+
+describe('useCachedT', () => {
+  it('looks a message without values up once per locale; with values, every time', async () => {
+    const { createApp, defineComponent, h, nextTick } = await import('vue')
+    const { useCachedT } = await import('../composables/use-cached-t')
+    const i18n = createAppI18n('en-US')
+    let calls = 0
+    const t = i18n.global.t
+    i18n.global.t = ((...args: Parameters<typeof t>) => {
+      calls++
+      return t(...args)
+    }) as typeof t
+    let tc!: ReturnType<typeof useCachedT>
+    const app = createApp(
+      defineComponent({
+        setup() {
+          tc = useCachedT()
+          return () => h('span')
+        },
+      }),
+    ).use(i18n)
+    app.mount(document.createElement('div'))
+    expect(tc('common.cancel')).toBe(enUS.common.cancel)
+    expect(tc('common.cancel')).toBe(enUS.common.cancel)
+    expect(calls).toBe(1)
+    i18n.global.locale.value = 'zh-CN'
+    await nextTick()
+    expect(tc('common.cancel')).toBe(zhCN.common.cancel)
+    expect(calls).toBe(2)
+    tc('time.ago', { t: '5 s' })
+    tc('time.ago', { t: '6 s' })
+    expect(calls).toBe(4)
+    app.unmount()
+  })
+})

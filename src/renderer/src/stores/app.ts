@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { AppInfo, Locale, Settings, Theme } from '../../../shared/contract'
-import { LOCALES } from '../../../shared/contract'
+import { LOCALES } from '../../../shared/contract/plain'
 import { api } from '../api'
 import type { ConnectionStatus } from '../host/connection'
-import { browserLocale } from '../locales'
+import { browserLocale } from '../locales/detect'
 import { readLocal, writeLocal } from '../utils/storage'
 import { SetupStoreId } from './ids'
 

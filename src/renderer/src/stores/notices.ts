@@ -1,11 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import {
-  AlertSettingsSchema,
-  type AlertSettings,
-  type Notice,
-  type QuietHours,
-} from '../../../shared/contract'
+import type { AlertSettings, Notice, QuietHours } from '../../../shared/contract'
+import { DEFAULT_ALERT_SETTINGS } from '../../../shared/contract/plain'
 import { useApi } from '../api'
 import { readLocal, writeLocal } from '../utils/storage'
 import { SetupStoreId } from './ids'
@@ -25,7 +21,7 @@ export function countsAsUnread(n: Notice): boolean {
 export const useNoticesStore = defineStore(SetupStoreId.Notices, () => {
   const items = ref<Notice[]>([])
   const seenAt = ref<number>(readLocal(SEEN_KEY, (v) => (typeof v === 'number' ? v : null)) ?? 0)
-  const settings = ref<AlertSettings>(AlertSettingsSchema.parse({}))
+  const settings = ref<AlertSettings>(structuredClone(DEFAULT_ALERT_SETTINGS))
   /** Bumped by every new notice, so an open history page knows to reload. */
   const revision = ref(0)
 

@@ -23,6 +23,18 @@ beforeEach(() => {
 })
 
 describe('servers store', () => {
+  it('shows the host’s preview until the core’s list, and never over it', async () => {
+    const servers = useServersStore()
+    servers.applyPreview([serverView({ id: 'a', name: 'From the file' })])
+    expect(servers.list.map((s) => s.name)).toEqual(['From the file'])
+    expect(servers.loaded).toBe(false)
+    client.handle('servers.list', () => [serverView({ id: 'a', name: 'From the core' })])
+    await servers.load()
+    servers.applyPreview([serverView({ id: 'late', name: 'Late preview' })])
+    expect(servers.list.map((s) => s.name)).toEqual(['From the core'])
+    expect(servers.loaded).toBe(true)
+  })
+
   it('loads the list and applies live status', async () => {
     client.handle('servers.list', () => [
       serverView({ id: 'a', name: 'Alpha' }),

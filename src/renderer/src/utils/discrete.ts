@@ -1,27 +1,46 @@
-import { createDiscreteApi, type ConfigProviderProps } from 'naive-ui'
+import type { ConfigProviderProps } from 'naive-ui'
 import { shallowRef } from 'vue'
 import type { AppError } from '../../../shared/contract'
-import { i18n } from '../locales'
+import { i18n } from '../locales/app-i18n'
 import { toAppError } from './errors'
 
 /**
  * The one place that shows messages and errors outside a component tree (naive-ui's
- * `createDiscreteApi`). App.vue keeps its theme and locale in step with the app.
+ * `createDiscreteApi`). App.vue keeps its theme and locale in step with the app. The message and
+ * notification providers (and their modules) load on the first message: the first frame needs
+ * none of them.
  */
 const providerProps = shallowRef<ConfigProviderProps>({})
 
-let discrete: ReturnType<typeof createDiscrete> | null = null
+type Discrete = Awaited<ReturnType<typeof createDiscrete>>
+let discrete: Promise<Discrete> | null = null
 
-function createDiscrete() {
+async function createDiscrete() {
+  const { createDiscreteApi } = await import('./discrete-api')
   return createDiscreteApi(['message', 'notification'], {
     configProviderProps: providerProps,
     notificationProviderProps: { max: 4, placement: 'bottom-right' },
   })
 }
 
-function get() {
+/**
+ * Loads the message providers now (the page does once its first frame is up; tests, before they
+ * look for a message). A failed load is tried again by the next message.
+ */
+export function preloadDiscrete(): Promise<void> {
   discrete ??= createDiscrete()
-  return discrete
+  return discrete.then(
+    () => undefined,
+    (err: unknown) => {
+      discrete = null
+      console.error('could not load the message providers', err)
+    },
+  )
+}
+
+/** Runs `show` with the discrete API once it is loaded. */
+function withDiscrete(show: (api: Discrete) => void): void {
+  void preloadDiscrete().then(() => discrete?.then(show))
 }
 
 /** Theme and locale for the discrete messages (called by App.vue when they change). */
@@ -60,20 +79,22 @@ export function errorText(error: AppError): string {
 export function showError(err: unknown, serverId?: string): void {
   const error = toAppError(err, serverId)
   if (error.code === 'network' && !context.connected()) return
-  get().notification.error({
-    title: errorTitle(error),
-    content: errorText(error),
-    duration: 8000,
-    keepAliveOnHover: true,
-  })
+  withDiscrete((d) =>
+    d.notification.error({
+      title: errorTitle(error),
+      content: errorText(error),
+      duration: 8000,
+      keepAliveOnHover: true,
+    }),
+  )
 }
 
 /** A short confirmation ("Saved Tokyo 1"). */
 export function showSuccess(text: string): void {
-  get().message.success(text)
+  withDiscrete((d) => d.message.success(text))
 }
 
 /** A short informational message. */
 export function showInfo(text: string): void {
-  get().message.info(text)
+  withDiscrete((d) => d.message.info(text))
 }

@@ -30,12 +30,16 @@ export const useServersStore = defineStore(SetupStoreId.Servers, () => {
     return byId.value[id]?.name ?? id
   }
 
-  /** Replaces the whole list (`servers.list`, `servers.changed`). */
-  function applyList(servers: ServerView[]): void {
+  function setList(servers: ServerView[]): void {
     const next: Record<string, ServerView> = {}
     for (const s of servers) next[s.id] = s
     byId.value = next
     order.value = servers.map((s) => s.id)
+  }
+
+  /** Replaces the whole list (`servers.list`, `servers.changed`). */
+  function applyList(servers: ServerView[]): void {
+    setList(servers)
     loaded.value = true
   }
 
@@ -73,6 +77,15 @@ export const useServersStore = defineStore(SetupStoreId.Servers, () => {
     } else {
       setTimeout(flushStatuses, 100)
     }
+  }
+
+  /**
+   * The browser host's servers preview (the config file's servers, every state unknown), shown
+   * until the core's own list arrives; once that has, a late preview is dropped. `loaded` stays
+   * false: the list is not the core's yet.
+   */
+  function applyPreview(servers: ServerView[]): void {
+    if (!loaded.value) setList(servers)
   }
 
   async function load(): Promise<void> {
@@ -119,6 +132,7 @@ export const useServersStore = defineStore(SetupStoreId.Servers, () => {
     get,
     nameOf,
     applyList,
+    applyPreview,
     applyStatus,
     queueStatus,
     flushStatuses,

@@ -10,6 +10,7 @@ import type {
 import { createApi, installApi } from '../../api'
 import { staticConnection } from '../../host/connection'
 import { createAppI18n } from '../../locales'
+import { preloadDiscrete } from '../../utils/discrete'
 import { createFakeClient, type FakeClient } from '../../testing/fake-client'
 
 /** A fresh pinia and a fake core for one test. */
@@ -39,6 +40,8 @@ export async function mountBridge(
 
 /** Lets promises and timers of 0 ms settle. */
 export async function settle(): Promise<void> {
+  // Messages need their providers, which load on the first one.
+  await preloadDiscrete()
   for (let i = 0; i < 4; i++) {
     await flushPromises()
     await new Promise((r) => setTimeout(r, 0))

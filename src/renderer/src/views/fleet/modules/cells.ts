@@ -1,7 +1,7 @@
 import { h, type VNode } from 'vue'
 import type { FleetRow, HealthState, ServerStatus } from '../../../../../shared/contract'
 import { STATE_TAG_TYPES } from '../../../components/common/state-colors'
-import StateDot from '../../../components/common/StateDot.vue'
+import { stateDot } from '../../../components/common/state-dot'
 import { cellDim, cellMaybe, cellTag } from '../../../components/common/table-cells'
 import { formatCount, formatRate } from '../../../utils/format'
 
@@ -17,7 +17,7 @@ export function stateCell(c: CellContext, status: ServerStatus, withReason = tru
   const reason = status.error?.message ?? ''
   const tone = (STATE_TAG_TYPES as Record<string, (typeof STATE_TAG_TYPES)[HealthState]>)[state]
   return h('span', { class: 'fleet-state', 'data-state': state, title: reason || undefined }, [
-    h(StateDot, { state, pending: status.pending !== null }),
+    stateDot(state, status.pending !== null),
     cellTag(c.t(`state.${state}`), tone ?? 'default', { round: true }),
     status.pending
       ? cellDim(

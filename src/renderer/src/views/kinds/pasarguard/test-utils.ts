@@ -8,6 +8,7 @@ import type {
   PgTrafficTable,
 } from '../../../../../shared/contract'
 import { createAppI18n } from '../../../locales'
+import { preloadDiscrete } from '../../../utils/discrete'
 
 export { setupFake } from '../hy2scale/test-utils'
 
@@ -31,6 +32,8 @@ export async function mountPg(component: Component, pinia: Pinia, props: Record<
 
 /** Lets promises, timers of 0 ms and async components settle. */
 export async function settle(): Promise<void> {
+  // Messages need their providers, which load on the first one.
+  await preloadDiscrete()
   for (let i = 0; i < 5; i++) {
     await flushPromises()
     await new Promise((r) => setTimeout(r, 0))
