@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { strToU8, zipSync } from 'fflate'
-import QRCode from 'qrcode'
 import {
   AppErrorException,
   appError,
@@ -205,6 +204,8 @@ export function createFacetHandlers(ctx: FacetContext): FacetHandlers {
         facet(serverId, 'wireguard').peerConfigText(name, endpoint || undefined),
       )
       // The QR is drawn here from the text: the private key never goes into a URL.
+      // Loaded on first use: the core's start (browser host cold start, B5) does not need it.
+      const QRCode = (await import('qrcode')).default
       const qrSvg = await QRCode.toString(text, {
         type: 'svg',
         errorCorrectionLevel: 'M',

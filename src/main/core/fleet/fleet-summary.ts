@@ -5,10 +5,10 @@ import {
   type FleetSummaryDelta,
   type FleetTotals,
   type ServerStatus,
-  type UserRow,
   type UsersSnapshot,
 } from '../../../shared/contract'
 import { addToFleetTotals, emptyFleetTotals } from '../../../shared/fleet-totals'
+import { usersTableOf, type UsersTable } from '../monitor/traffic-tracker'
 
 /** What the summary needs to know of a configured server. */
 export interface FleetSummaryServer {
@@ -49,37 +49,35 @@ interface Sums {
 }
 
 /**
- * Every sum of a reading in one pass over its rows (run per poll of every server). A sum is null
- * when no row knows its figure (unknown is never 0); a fresh reading without users is all 0:
- * nothing moves, and that is known.
+ * Every sum of a reading in one pass over its users' columns (run per poll of every server). A sum
+ * is null when no user knows its figure (unknown is never 0); a fresh reading without users is
+ * all 0: nothing moves, and that is known.
  */
-function sumsOf(users: readonly UserRow[]): Sums {
-  // upRate, downRate, up, down: the sums and whether any row knew the figure.
-  const sum = [0, 0, 0, 0]
-  const known = [false, false, false, false]
-  const add = (i: number, v: number | null) => {
-    if (v === null) return
-    sum[i] = (sum[i] as number) + v
-    known[i] = true
+function sumsOf(t: UsersTable): Sums {
+  const n = t.names.length
+  const sum = (col: Float64Array): number | null => {
+    let s = 0
+    let known = n === 0
+    for (let i = 0; i < n; i++) {
+      const v = col[i] as number
+      if (Number.isNaN(v)) continue
+      s += v
+      known = true
+    }
+    return known ? s : null
   }
   let online = 0
-  let devicesKnown = false
-  for (const u of users) {
-    add(0, u.upRate)
-    add(1, u.downRate)
-    add(2, u.up)
-    add(3, u.down)
-    if (u.devices !== null) devicesKnown = true
-    if (u.online) online++
+  let devicesKnown = n === 0
+  for (let i = 0; i < n; i++) {
+    if (!Number.isNaN(t.devices[i] as number)) devicesKnown = true
+    if (t.online[i] === 1) online++
   }
-  const none = users.length === 0
-  const of = (i: number) => (known[i] || none ? (sum[i] as number) : null)
   return {
-    upRate: of(0),
-    downRate: of(1),
-    up: of(2),
-    down: of(3),
-    online: devicesKnown || none ? online : null,
+    upRate: sum(t.upRate),
+    downRate: sum(t.downRate),
+    up: sum(t.up),
+    down: sum(t.down),
+    online: devicesKnown ? online : null,
   }
 }
 
@@ -177,8 +175,8 @@ export class FleetSummary {
       this.replace(e, { ...e.row, spark: this.sparkOf(e) })
       return
     }
-    const users = snap.users
-    const sums = sumsOf(users)
+    const table = usersTableOf(snap)
+    const sums = sumsOf(table)
     const { upRate, downRate } = sums
     const stale = snap.stale || this.tooOld(e, snap.at)
     const rateKnown = !stale && upRate !== null && downRate !== null
@@ -187,7 +185,7 @@ export class FleetSummary {
       ...e.row,
       usersAt: snap.at,
       stale,
-      users: users.length,
+      users: table.names.length,
       onlineUsers: sums.online,
       upRate: stale ? null : upRate,
       downRate: stale ? null : downRate,

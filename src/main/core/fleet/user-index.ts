@@ -1,6 +1,7 @@
-import type { UserHit, UserMatchField, UserRow, UsersSnapshot } from '../../../shared/contract'
+import type { UserHit, UserMatchField, UsersSnapshot } from '../../../shared/contract'
 import type { ServerKind } from '../../../shared/kinds'
 import type { UserSearchTerms } from '../adapters/adapter'
+import { orNull, usersTableOf, type UsersTable } from '../monitor/traffic-tracker'
 
 /** What the index shows of a server in its hits. */
 export interface IndexedServer {
@@ -33,15 +34,29 @@ const SEP = '\u0000'
 /**
  * One server's users as the search sees them: every searchable value lower-cased into one string
  * (`hay`, values separated by SEP), with where each value starts, whose it is and what it is.
- * Rebuilt only when a poll brings other users or other keys/IPs (else only `rows` is swapped).
+ * Rebuilt only when a poll brings other users or other keys/IPs (else only `users` is swapped).
  */
 interface Part {
   server: IndexedServer
-  rows: readonly UserRow[]
+  /** The server's users (the tracker's columns: a hit reads the latest figures). */
+  users: UsersTable
   stale: boolean
   hay: string
   /** Start of each value in `hay`, ascending. */
   starts: Int32Array
+  /**
+   * Whose each value is and what it is; null when the users have no keys or IPs (most kinds):
+   * then value `v` is the name of row `v`, and nothing more is kept per user.
+   */
+  extra: Extra | null
+  /** What the part was built from (to skip a rebuild when a poll brings the same). */
+  names: readonly string[]
+  /** The terms of each row; null when no user had any. */
+  terms: (UserSearchTerms | undefined)[] | null
+}
+
+/** See {@link Part.extra}. */
+interface Extra {
   /** Row index of each value. */
   owner: Int32Array
   /** FIELD_* of each value. */
@@ -50,9 +65,6 @@ interface Part {
   values: string[]
   /** Index of each row's first value, plus one past the end. */
   rowFirst: Int32Array
-  /** What the part was built from (to skip a rebuild when a poll brings the same). */
-  names: string[]
-  terms: (UserSearchTerms | undefined)[]
 }
 
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean => {
@@ -64,10 +76,10 @@ const sameList = (a: readonly string[] | undefined, b: readonly string[] | undef
 const sameTerms = (a: UserSearchTerms | undefined, b: UserSearchTerms | undefined): boolean =>
   a === b || (sameList(a?.keys, b?.keys) && sameList(a?.ips, b?.ips))
 
-/** Builds a part's haystack from its rows and their terms. */
+/** Builds a part's haystack from its users and their terms. */
 function buildPart(
   server: IndexedServer,
-  rows: readonly UserRow[],
+  users: UsersTable,
   termsOf: (name: string) => UserSearchTerms | undefined,
   stale: boolean,
 ): Part {
@@ -76,9 +88,11 @@ function buildPart(
   const owner: number[] = []
   const field: number[] = []
   const values: string[] = []
-  const rowFirst = new Int32Array(rows.length + 1)
-  const names: string[] = new Array<string>(rows.length)
-  const terms: (UserSearchTerms | undefined)[] = new Array<UserSearchTerms | undefined>(rows.length)
+  const names = users.names
+  const rowFirst = new Int32Array(names.length + 1)
+  const terms: (UserSearchTerms | undefined)[] = new Array<UserSearchTerms | undefined>(
+    names.length,
+  )
   let pos = 0
   const add = (row: number, f: number, value: string) => {
     starts.push(pos)
@@ -89,10 +103,9 @@ function buildPart(
     chunks.push(lower)
     pos += lower.length + 1
   }
-  for (let i = 0; i < rows.length; i++) {
-    const name = (rows[i] as UserRow).name
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string
     const t = termsOf(name)
-    names[i] = name
     terms[i] = t
     rowFirst[i] = starts.length
     add(i, FIELD_NAME, name)
@@ -100,19 +113,19 @@ function buildPart(
     for (const k of t?.keys ?? []) if (k !== name && k !== '') add(i, 1, k)
     for (const ip of t?.ips ?? []) if (ip !== '') add(i, FIELD_IP, ip)
   }
-  rowFirst[rows.length] = starts.length
+  rowFirst[names.length] = starts.length
+  const onlyNames = values.length === names.length
   return {
     server,
-    rows,
+    users,
     stale,
     hay: chunks.join(SEP),
     starts: Int32Array.from(starts),
-    owner: Int32Array.from(owner),
-    field: Uint8Array.from(field),
-    values,
-    rowFirst,
+    extra: onlyNames
+      ? null
+      : { owner: Int32Array.from(owner), field: Uint8Array.from(field), values, rowFirst },
     names,
-    terms,
+    terms: terms.some((t) => t !== undefined) ? terms : null,
   }
 }
 
@@ -177,19 +190,20 @@ export class UserIndex {
     if (!server) return
     const terms = this.terms.get(snap.serverId)
     const termsOf = (name: string) => terms?.get(name)
+    const users = usersTableOf(snap)
     const old = this.parts.get(snap.serverId)
-    if (old && this.sameUsers(old, snap.users, termsOf)) {
-      old.rows = snap.users
+    if (old && this.sameUsers(old, users.names, termsOf)) {
+      old.users = users
       old.stale = snap.stale
       return
     }
-    this.parts.set(snap.serverId, buildPart(server, snap.users, termsOf, snap.stale))
+    this.parts.set(snap.serverId, buildPart(server, users, termsOf, snap.stale))
   }
 
   /** Users indexed, over every server. */
   size(): number {
     let n = 0
-    for (const p of this.parts.values()) n += p.rows.length
+    for (const p of this.parts.values()) n += p.users.names.length
     return n
   }
 
@@ -210,16 +224,17 @@ export class UserIndex {
         const pos = p.hay.indexOf(needle, from)
         if (pos < 0) break
         const v = valueAt(p.starts, pos)
+        const x = p.extra
         // An IP matches only from its start; look further in the same value and on.
-        if (p.field[v] === FIELD_IP && pos !== p.starts[v]) {
+        if (x && x.field[v] === FIELD_IP && pos !== p.starts[v]) {
           from = pos + 1
           continue
         }
-        const row = p.owner[v] as number
+        const row = x ? (x.owner[v] as number) : v
         if (total >= offset && hits.length < q.limit) hits.push(this.hit(p, row, v))
         total++
         // One hit per user: go on with the next user's first value.
-        const next = p.rowFirst[row + 1] as number
+        const next = x ? (x.rowFirst[row + 1] as number) : row + 1
         if (next >= p.starts.length) break
         from = p.starts[next] as number
       }
@@ -228,14 +243,16 @@ export class UserIndex {
   }
 
   private hit(p: Part, row: number, v: number): UserHit {
-    const u = p.rows[row] as UserRow
-    const first = p.rowFirst[row] as number
-    const end = p.rowFirst[row + 1] as number
+    const u = p.users
+    const x = p.extra
     let key: string | null = null
-    for (let i = first; i < end; i++) {
-      if (p.field[i] === 1) {
-        key = p.values[i] as string
-        break
+    if (x) {
+      const end = x.rowFirst[row + 1] as number
+      for (let i = x.rowFirst[row] as number; i < end; i++) {
+        if (x.field[i] === 1) {
+          key = x.values[i] as string
+          break
+        }
       }
     }
     return {
@@ -243,27 +260,29 @@ export class UserIndex {
       serverName: p.server.name,
       kind: p.server.kind,
       group: p.server.group,
-      user: u.name,
-      field: FIELDS[p.field[v] as number] as UserMatchField,
-      value: p.values[v] as string,
+      user: u.names[row] as string,
+      field: FIELDS[x ? (x.field[v] as number) : FIELD_NAME] as UserMatchField,
+      value: (x ? x.values[v] : p.names[v]) as string,
       key,
-      online: u.online,
-      devices: u.devices,
-      upRate: u.upRate,
-      downRate: u.downRate,
+      online: u.online[row] === 1,
+      devices: orNull(u.devices[row] as number),
+      upRate: orNull(u.upRate[row] as number),
+      downRate: orNull(u.downRate[row] as number),
       stale: p.stale,
     }
   }
 
   private sameUsers(
     p: Part,
-    rows: readonly UserRow[],
+    names: readonly string[],
     termsOf: (name: string) => UserSearchTerms | undefined,
   ): boolean {
-    if (rows.length !== p.names.length) return false
-    for (let i = 0; i < rows.length; i++) {
-      const name = (rows[i] as UserRow).name
-      if (name !== p.names[i] || !sameTerms(termsOf(name), p.terms[i])) return false
+    if (names.length !== p.names.length) return false
+    const same = names === p.names
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string
+      if (!same && name !== p.names[i]) return false
+      if (!sameTerms(termsOf(name), p.terms?.[i])) return false
     }
     return true
   }

@@ -1,4 +1,5 @@
 import type { ServerStatus, UsersSnapshot } from '../../../shared/contract'
+import { reindexColumns, sameNames, usersTableOf } from '../monitor/traffic-tracker'
 import { RawRing } from './raw-ring'
 import { FLEET, type IngestBatch, type MetricSample, type StateEvent } from './types'
 
@@ -6,32 +7,33 @@ import { FLEET, type IngestBatch, type MetricSample, type StateEvent } from './t
 const FLEET_FRESH_MS = 120_000
 
 /**
- * Per-user traffic of one server, kept compact: a slot per user name (assigned once), the last
- * totals and this minute's byte sums in typed arrays updated in place. A poll allocates nothing
- * per user; the minute's sums go to the worker once, when the minute is over (one message entry
- * per server per minute instead of one per poll: at 100k users a 12th of the work and garbage).
+ * Per-user traffic of one server, kept compact: per user of the tracker's table (`names`, the same
+ * array while the server's users stay, so a user is its index: no map per user), the last totals
+ * and this minute's byte sums in typed arrays updated in place. A poll allocates nothing per user;
+ * the minute's sums go to the worker once, when the minute is over (one message entry per server
+ * per minute instead of one per poll: at 100k users a 12th of the work and garbage).
  */
 interface UserTraffic {
   /** The previous reading: what deltas are computed against. */
   at: number
   clearOnRead: boolean
   countingSince: number | null
-  slots: Map<string, number>
-  names: string[]
-  /** Totals [up, down] as the previous reading gave them (NaN = unknown). */
+  /** The users the arrays are indexed by. */
+  names: readonly string[]
+  /**
+   * Totals [up, down] as the previous reading gave them; NaN = unknown, or the user had no
+   * counters in it (then the next ones count from 0).
+   */
   lastUp: Float64Array
   lastDown: Float64Array
-  /** Generation of the last reading that had counters for the slot (`gen`: the previous one). */
-  seen: Uint32Array
-  gen: number
   /** Start of the minute `accUp`/`accDown` sum (null: none yet). */
   minute: number | null
   accUp: Float64Array
   accDown: Float64Array
-  /** Slots with bytes in the open minute, in order of first bytes. */
+  /** Users with bytes in the open minute, in order of first bytes. */
   touched: number[]
-  /** Users with counters in the previous reading (bounds the slots kept, see `emit`). */
-  lastCount: number
+  /** Bytes in the open minute of users no longer listed (they went after moving some). */
+  gone: { names: string[]; up: number[]; down: number[] }
 }
 
 const MINUTE_MS = 60_000
@@ -125,45 +127,40 @@ export class HistoryFeed {
     // A reading of a later minute closes the open one.
     if (ut.minute !== null && ut.minute !== minute) this.emit(id, ut)
     ut.minute = minute
-    const prevGen = ut.gen
-    const gen = ++ut.gen
     let upSum = 0
     let downSum = 0
     let counters = false
     let online = 0
-    let withCounters = 0
-    let devicesKnown = snap.users.length === 0
-    for (const u of snap.users) {
-      if (u.devices !== null) devicesKnown = true
-      if (u.online) online++
-      if (u.up === null && u.down === null) continue
+    const table = usersTableOf(snap)
+    const n = table.names.length
+    if (ut.names !== table.names) reindex(ut, table.names)
+    let devicesKnown = n === 0
+    for (let i = 0; i < n; i++) {
+      if (!Number.isNaN(table.devices[i] as number)) devicesKnown = true
+      if (table.online[i] === 1) online++
+      const curUp = table.up[i] as number
+      const curDown = table.down[i] as number
+      // A user without counters in this reading: its next ones count from 0.
+      const prevUp = ut.lastUp[i] as number
+      const prevDown = ut.lastDown[i] as number
+      ut.lastUp[i] = curUp
+      ut.lastDown[i] = curDown
+      if (Number.isNaN(curUp) && Number.isNaN(curDown)) continue
       counters = true
-      withCounters++
-      const slot = slotOf(ut, u.name)
-      const curUp = u.up ?? NaN
-      const curDown = u.down ?? NaN
-      // A user without counters in the previous reading counts from 0.
-      const known = ut.seen[slot] === prevGen && prevGen !== 0
-      const prevUp = known ? ut.lastUp[slot] : undefined
-      const prevDown = known ? ut.lastDown[slot] : undefined
-      ut.lastUp[slot] = curUp
-      ut.lastDown[slot] = curDown
-      ut.seen[slot] = gen
       if (!comparable) continue
       const du = delta(curUp, prevUp)
       const dd = delta(curDown, prevDown)
       upSum += du
       downSum += dd
       if (du > 0 || dd > 0) {
-        if (ut.accUp[slot] === 0 && ut.accDown[slot] === 0) ut.touched.push(slot)
-        ut.accUp[slot] = (ut.accUp[slot] as number) + du
-        ut.accDown[slot] = (ut.accDown[slot] as number) + dd
+        if (ut.accUp[i] === 0 && ut.accDown[i] === 0) ut.touched.push(i)
+        ut.accUp[i] = (ut.accUp[i] as number) + du
+        ut.accDown[i] = (ut.accDown[i] as number) + dd
       }
     }
     ut.at = at
     ut.clearOnRead = snap.clearOnRead
     ut.countingSince = snap.countingSince
-    ut.lastCount = withCounters
     this.traffic.set(id, ut)
     const ring = this.ringOf(id)
     const onlineKnown = devicesKnown ? online : null
@@ -190,24 +187,24 @@ export class HistoryFeed {
   /** Moves a server's open minute of per-user bytes into the batch and clears it. */
   private emit(serverId: string, ut: UserTraffic): void {
     const n = ut.touched.length
-    if (n > 0 && ut.minute !== null) {
-      const names = new Array<string>(n)
-      const up = new Array<number>(n)
-      const down = new Array<number>(n)
+    const gone = ut.gone
+    if ((n > 0 || gone.names.length > 0) && ut.minute !== null) {
+      const names = gone.names
+      const up = gone.up
+      const down = gone.down
       for (let i = 0; i < n; i++) {
-        const slot = ut.touched[i] as number
-        names[i] = ut.names[slot] as string
-        up[i] = ut.accUp[slot] as number
-        down[i] = ut.accDown[slot] as number
-        ut.accUp[slot] = 0
-        ut.accDown[slot] = 0
+        const k = ut.touched[i] as number
+        names.push(ut.names[k] as string)
+        up.push(ut.accUp[k] as number)
+        down.push(ut.accDown[k] as number)
+        ut.accUp[k] = 0
+        ut.accDown[k] = 0
       }
       this.batch.users.push({ s: serverId, t: ut.minute, names, up, down })
       ut.touched = []
+      ut.gone = { names: [], up: [], down: [] }
     }
     ut.minute = null
-    // Users come and go: when most slots belong to users gone, start over with the present ones.
-    if (ut.names.length > 2 * ut.lastCount + 64) compact(ut)
   }
 
   /** Forgets a removed server (its stored history stays). */
@@ -276,77 +273,57 @@ export class HistoryFeed {
  * server restart) — the new value, counted since the reset. A user new since the previous
  * reading counts from 0. Unknown (NaN) gives 0: nothing is added.
  */
-function delta(cur: number, prev: number | undefined): number {
+function delta(cur: number, prev: number): number {
   if (Number.isNaN(cur)) return 0
-  if (prev === undefined || Number.isNaN(prev)) return Math.max(0, cur)
+  if (Number.isNaN(prev)) return Math.max(0, cur)
   return cur >= prev ? cur - prev : Math.max(0, cur)
 }
-
-const INITIAL_SLOTS = 16
 
 function newTraffic(): UserTraffic {
   return {
     at: 0,
     clearOnRead: false,
     countingSince: null,
-    slots: new Map(),
     names: [],
-    lastUp: new Float64Array(INITIAL_SLOTS),
-    lastDown: new Float64Array(INITIAL_SLOTS),
-    seen: new Uint32Array(INITIAL_SLOTS),
-    gen: 0,
+    lastUp: new Float64Array(0),
+    lastDown: new Float64Array(0),
     minute: null,
-    accUp: new Float64Array(INITIAL_SLOTS),
-    accDown: new Float64Array(INITIAL_SLOTS),
+    accUp: new Float64Array(0),
+    accDown: new Float64Array(0),
     touched: [],
-    lastCount: 0,
+    gone: { names: [], up: [], down: [] },
   }
 }
 
-/** The slot of a user name, assigned on first sight (the arrays grow by doubling). */
-function slotOf(ut: UserTraffic, name: string): number {
-  const known = ut.slots.get(name)
-  if (known !== undefined) return known
-  const slot = ut.names.length
-  if (slot === ut.lastUp.length) {
-    const size = slot * 2
-    ut.lastUp = grow(ut.lastUp, size)
-    ut.lastDown = grow(ut.lastDown, size)
-    ut.accUp = grow(ut.accUp, size)
-    ut.accDown = grow(ut.accDown, size)
-    const seen = new Uint32Array(size)
-    seen.set(ut.seen)
-    ut.seen = seen
+/**
+ * Indexes a server's per-user figures by other names (its users changed): each user keeps its
+ * last totals and open-minute bytes; a user gone with bytes in the open minute keeps them (`gone`)
+ * until the minute goes out. Users gone lose their last totals: one back later counts from 0, as
+ * any user absent from the previous reading.
+ */
+function reindex(ut: UserTraffic, names: readonly string[]): void {
+  if (sameNames(ut.names, names)) {
+    ut.names = names
+    return
   }
-  ut.slots.set(name, slot)
-  ut.names.push(name)
-  return slot
-}
-
-function grow(a: Float64Array, size: number): Float64Array {
-  const b = new Float64Array(size)
-  b.set(a)
-  return b
-}
-
-/** Keeps only the slots of the last reading (called with no open minute: the sums are 0). */
-function compact(ut: UserTraffic): void {
-  const old = { ...ut }
-  const fresh = newTraffic()
-  Object.assign(ut, {
-    ...fresh,
-    at: old.at,
-    clearOnRead: old.clearOnRead,
-    countingSince: old.countingSince,
-    lastCount: old.lastCount,
-  })
-  // Generations restart at 1 for the kept users: they were in the previous reading.
-  ut.gen = 1
-  for (let i = 0; i < old.names.length; i++) {
-    if (old.seen[i] !== old.gen) continue
-    const slot = slotOf(ut, old.names[i] as string)
-    ut.lastUp[slot] = old.lastUp[i] as number
-    ut.lastDown[slot] = old.lastDown[i] as number
-    ut.seen[slot] = 1
+  const kept = reindexColumns(ut.names, names, [ut.lastUp, ut.lastDown], NaN)
+  const [lastUp, lastDown] = kept.cols as [Float64Array, Float64Array]
+  const at = kept.indexOf
+  const accUp = new Float64Array(names.length)
+  const accDown = new Float64Array(names.length)
+  const touched: number[] = []
+  for (const k of ut.touched) {
+    const name = ut.names[k] as string
+    const i = at.get(name)
+    if (i === undefined) {
+      ut.gone.names.push(name)
+      ut.gone.up.push(ut.accUp[k] as number)
+      ut.gone.down.push(ut.accDown[k] as number)
+      continue
+    }
+    accUp[i] = ut.accUp[k] as number
+    accDown[i] = ut.accDown[k] as number
+    touched.push(i)
   }
+  Object.assign(ut, { names, lastUp, lastDown, accUp, accDown, touched })
 }

@@ -78,8 +78,12 @@ export class RawRing {
     this.len++
   }
 
+  /**
+   * Grows by half (not double): an hour of polls every 5 s (720) then fits in 729 slots instead
+   * of 1,024, at 1,000 servers ~6 MB less once the rings are full.
+   */
   private grow(): void {
-    const n = this.t.length * 2
+    const n = Math.min(MAX_CAPACITY, Math.ceil(this.t.length * 1.5))
     const copy = <A extends Uint32Array | Float32Array>(a: A, make: (n: number) => A): A => {
       const b = make(n)
       for (let k = 0; k < this.len; k++) b[k] = a[this.at(k)] ?? 0

@@ -121,11 +121,13 @@ export class HistoryStore {
   /** Series ids: server → metric → user → id (nested: no key string built per lookup). */
   private readonly ids = new Map<string, Map<string, Map<string, number>>>()
   private seriesCount = 0
-  private readonly names = new Map<number, { server: string; user: string }>()
+  /** Server and user of each series, by id (ids are small consecutive integers). */
+  private serverOf: string[] = []
+  private userOf: string[] = []
   /** Open minutes: minute start → series id → aggregate (server and fleet series). */
   private readonly pendingS = new Map<number, Map<number, Agg>>()
-  /** Open minutes of per-user traffic: minute start → series id → [up, down]. */
-  private readonly pendingU = new Map<number, Map<number, [number, number]>>()
+  /** Open minutes of per-user traffic by minute start (see {@link UserMinute}). */
+  private readonly pendingU = new Map<number, UserMinute>()
   /** Hours before this are rolled up into the hourly tier (null: nothing yet). */
   private hourMark: number | null = null
   /** Days before this are rolled up into the daily tier. */
@@ -233,10 +235,11 @@ export class HistoryStore {
 
   private prepare(db: DatabaseSync): void {
     const st: Record<string, StatementSync> = {
+      // One statement gives the id, new or not (a no-op update makes RETURNING answer for a row
+      // that was there already): at 100k users, the first minute creates 100k series.
       seriesInsert: db.prepare(
-        'INSERT INTO series (server, user, metric) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        'INSERT INTO series (server, user, metric) VALUES (?, ?, ?) ON CONFLICT (server, user, metric) DO UPDATE SET metric = excluded.metric RETURNING id',
       ),
-      seriesGet: db.prepare('SELECT id FROM series WHERE server = ? AND user = ? AND metric = ?'),
       event: db.prepare(
         'INSERT INTO events (server, ts, "from", "to", reason) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -274,7 +277,8 @@ export class HistoryStore {
 
   private loadSeries(db: DatabaseSync): void {
     this.ids.clear()
-    this.names.clear()
+    this.serverOf = []
+    this.userOf = []
     const rows = db.prepare('SELECT id, server, user, metric FROM series').all() as {
       id: number
       server: string
@@ -284,7 +288,8 @@ export class HistoryStore {
     this.seriesCount = 0
     for (const r of rows) {
       this.idsOf(r.server, r.metric).set(r.user, r.id)
-      this.names.set(r.id, { server: r.server, user: r.user })
+      this.serverOf[r.id] = r.server
+      this.userOf[r.id] = r.user
       this.seriesCount++
     }
   }
@@ -309,10 +314,10 @@ export class HistoryStore {
     const ids = known ?? this.idsOf(server, metric)
     const id = ids.get(user)
     if (id !== undefined) return id
-    this.stmt('seriesInsert').run(server, user, metric)
-    const row = this.stmt('seriesGet').get(server, user, metric) as { id: number }
+    const row = this.stmt('seriesInsert').get(server, user, metric) as { id: number }
     ids.set(user, row.id)
-    this.names.set(row.id, { server, user })
+    this.serverOf[row.id] = server
+    this.userOf[row.id] = user
     this.seriesCount++
     return row.id
   }
@@ -364,16 +369,14 @@ export class HistoryStore {
         }
         for (const u of batch.users) {
           const minute = floorTo(u.t, MINUTE)
-          const accs = getOrAdd(this.pendingU, minute, () => new Map<number, [number, number]>())
+          const acc = getOrAdd(this.pendingU, minute, newUserMinute)
           const ids = this.idsOf(u.s, 'traffic')
           for (let i = 0; i < u.names.length; i++) {
             const up = u.up[i] ?? 0
             const down = u.down[i] ?? 0
             if (!(up > 0) && !(down > 0)) continue
             const id = this.seriesId(u.s, u.names[i] ?? '', 'traffic', ids)
-            const acc = getOrAdd(accs, id, () => [0, 0] as [number, number])
-            acc[0] += Math.max(0, up)
-            acc[1] += Math.max(0, down)
+            addBytes(acc, id, Math.max(0, up), Math.max(0, down))
           }
         }
         for (const e of batch.events) this.writeEvent(e)
@@ -427,9 +430,11 @@ export class HistoryStore {
         }
         this.pendingS.delete(minute)
       }
-      for (const [minute, accs] of this.pendingU) {
+      for (const [minute, acc] of this.pendingU) {
         if (!all && minute > cutoff) continue
-        for (const [id, [up, down]] of accs) {
+        for (const id of acc.ids) {
+          const up = acc.up[id] as number
+          const down = acc.down[id] as number
           this.stmt('addU_m1').run(id, minute, up, down)
           if (minute < hourMark) this.stmt('addU_h1').run(id, floorTo(minute, HOUR), up, down)
           if (minute < dayMark) {
@@ -817,10 +822,12 @@ export class HistoryStore {
     }
     const perUser = new Map<string, TopRow>()
     for (const [id, [up, down]] of perSeries) {
-      const n = this.names.get(id)
-      if (!n || (q.serverId !== undefined && n.server !== q.serverId)) continue
-      const row = getOrAdd(perUser, n.user, () => ({
-        user: n.user,
+      const server = this.serverOf[id]
+      const user = this.userOf[id]
+      if (server === undefined || user === undefined) continue
+      if (q.serverId !== undefined && server !== q.serverId) continue
+      const row = getOrAdd(perUser, user, () => ({
+        user,
         up: 0,
         down: 0,
         total: 0,
@@ -909,6 +916,40 @@ export function bucketFor(from: number, to: number, maxPoints: number, res: numb
   let k = Math.max(1, Math.ceil((to - from) / maxPoints / res))
   while (count(k * res) > maxPoints) k++
   return k * res
+}
+
+/**
+ * One open minute of per-user traffic: byte sums by series id (ids are small consecutive
+ * integers: two arrays instead of a map entry and an array per user, at 100k users a few MB
+ * less in the worker), and the ids with bytes in the order they came.
+ */
+interface UserMinute {
+  up: Float64Array
+  down: Float64Array
+  ids: number[]
+}
+
+const newUserMinute = (): UserMinute => ({
+  up: new Float64Array(1024),
+  down: new Float64Array(1024),
+  ids: [],
+})
+
+/** Adds bytes (both ≥ 0, one > 0) to a series in an open minute. */
+function addBytes(m: UserMinute, id: number, up: number, down: number): void {
+  if (id >= m.up.length) {
+    const size = Math.max(id + 1, m.up.length * 2)
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(size)
+      b.set(a)
+      return b
+    }
+    m.up = grow(m.up)
+    m.down = grow(m.down)
+  }
+  if (m.up[id] === 0 && m.down[id] === 0) m.ids.push(id)
+  m.up[id] = (m.up[id] as number) + up
+  m.down[id] = (m.down[id] as number) + down
 }
 
 function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {

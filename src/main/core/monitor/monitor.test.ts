@@ -6,7 +6,14 @@ import {
   type UsersSnapshot,
 } from '../../../shared/contract'
 import { FakeAdapter, networkError } from '../testing/fake-adapter'
-import { LIVE_INTERVAL_MS, MAX_BACKOFF_MS, Monitor, phaseOf, pollTimeoutMs } from './monitor'
+import {
+  LIVE_INTERVAL_MS,
+  MAX_BACKOFF_MS,
+  Monitor,
+  phaseOf,
+  POLL_TICK_MS,
+  pollTimeoutMs,
+} from './monitor'
 
 function config(id: string, pollIntervalSec = 10, url = 'http://127.0.0.1:9999'): ServerConfig {
   return {
@@ -52,9 +59,13 @@ describe('phaseOf', () => {
     }
   })
 
-  it('spreads many servers over the interval', () => {
+  it('spreads many servers over the interval, on the tick grid', () => {
     const phases = Array.from({ length: 200 }, (_, i) => phaseOf(`server-${i}`, 10_000))
-    expect(new Set(phases).size).toBeGreaterThan(180)
+    expect(phases.every((p) => p % POLL_TICK_MS === 0)).toBe(true)
+    // 200 servers over the ticks of 10 s: about as many distinct ticks as chance gives.
+    const ticks = 10_000 / POLL_TICK_MS
+    const byChance = ticks * (1 - (1 - 1 / ticks) ** 200)
+    expect(new Set(phases).size).toBeGreaterThan(byChance * 0.85)
     // Every tenth of the interval gets some servers.
     const buckets = new Set(phases.map((p) => Math.floor(p / 1000)))
     expect(buckets.size).toBe(10)
@@ -62,6 +73,11 @@ describe('phaseOf', () => {
 
   it('survives a zero interval', () => {
     expect(phaseOf('x', 0)).toBe(0)
+  })
+
+  it('is exact below one tick', () => {
+    const p = phaseOf('server-1', POLL_TICK_MS - 1)
+    expect(p).toBeLessThan(POLL_TICK_MS - 1)
   })
 })
 
@@ -540,6 +556,44 @@ describe('Monitor scheduler: cap, queue, timeout, stats', () => {
     expect(m.stats()).toMatchObject({ polls: 2, onTime: 1, late: 1 })
     m.resetStats()
     expect(m.stats()).toMatchObject({ polls: 0, onTime: 0, late: 0, maxStartDelayMs: 0 })
+  })
+
+  it('starts the servers due at the same tick on one timer, keeping each cadence', async () => {
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const adapters: FakeAdapter[] = []
+    for (let i = 0; i < 200; i++) {
+      const a = new FakeAdapter([{ ok: true }])
+      adapters.push(a)
+      m.upsert(config(`srv-${i}`, 5), a)
+    }
+    m.start()
+    const ticks = new Set(adapters.map((_, i) => phaseOf(`srv-${i}`, 5_000)))
+    // One timer per distinct tick (at most 5 s / POLL_TICK_MS of them), not one per server.
+    expect(vi.getTimerCount()).toBe(ticks.size)
+    await vi.advanceTimersByTimeAsync(9_999)
+    expect(vi.getTimerCount()).toBe(ticks.size)
+    adapters.forEach((a, i) => {
+      const phase = phaseOf(`srv-${i}`, 5_000)
+      expect(a.calls).toEqual([T0 + phase, T0 + phase + 5_000])
+    })
+    m.stop()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('rounds a due time off the grid up to the next tick (never early)', async () => {
+    vi.setSystemTime(T0 + 30)
+    const { events } = recorder()
+    const m = new Monitor(events)
+    const a = new FakeAdapter([{ ok: true }])
+    m.upsert(config('s1', 60), a)
+    m.start()
+    m.watch('s1', 'c')
+    await vi.advanceTimersByTimeAsync(POLL_TICK_MS - 30 - 1)
+    expect(a.calls).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(a.calls).toEqual([T0 + POLL_TICK_MS])
+    m.stop()
   })
 
   it('spreads 1,000 servers polled every 5 s: never over the cap, all polls on time', async () => {

@@ -29,6 +29,15 @@ export const DEFAULT_MAX_CONCURRENT = 64
 export const MAX_POLL_TIMEOUT_MS = 15_000
 /** Shortest poll timeout (ms). */
 export const MIN_POLL_TIMEOUT_MS = 1_000
+/**
+ * The scheduler's grid (ms): phases are multiples of it and due times are rounded up to it, so
+ * the servers of one tick start together on one timer. At 1,000 servers every 5 s that is ~10
+ * polls per wake-up instead of one every 5 ms: their requests leave together and their answers
+ * come back together, so the event loop wakes, polls the sockets and drains its queues once per
+ * batch, not once per poll (bench B2: about a third less CPU per cycle). A longer tick saves
+ * little more and makes each batch a longer stretch without timers (B3, event-loop delay).
+ */
+export const POLL_TICK_MS = 50
 
 /**
  * The timeout of one poll, strictly below the server's poll interval: 80 % of it, at most 15 s,
@@ -51,13 +60,21 @@ interface Job {
   generation: number
 }
 
+/** The servers due at one time: one timer for all of them (see {@link POLL_TICK_MS}). */
+interface Tick {
+  at: number
+  timer: NodeJS.Timeout
+  entries: Set<Entry>
+}
+
 interface Entry {
   config: ServerConfig
   adapter: ServerAdapter
   status: ServerStatus
   streak: number
   tracker: TrafficTracker
-  timer: NodeJS.Timeout | null
+  /** The tick the entry waits for (null: not scheduled, e.g. its poll is in flight). */
+  tick: Tick | null
   /** When the timer is due (ms). */
   nextDue: number
   job: Job | null
@@ -113,11 +130,17 @@ export interface MonitorStats {
   maxStartDelayMs: number
 }
 
-/** Spreads servers over their interval by id so they do not all poll at once. */
+/**
+ * Spreads servers over their interval by id so they do not all poll at once: a multiple of
+ * {@link POLL_TICK_MS} in [0, interval) (the exact value below one tick when the interval is
+ * shorter than a tick).
+ */
 export function phaseOf(id: string, intervalMs: number): number {
   let h = 2166136261
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619)
-  return (h >>> 0) % Math.max(1, intervalMs)
+  const slots = Math.floor(intervalMs / POLL_TICK_MS)
+  if (slots < 1) return (h >>> 0) % Math.max(1, intervalMs)
+  return ((h >>> 0) % slots) * POLL_TICK_MS
 }
 
 type Outcome =
@@ -144,6 +167,8 @@ export class Monitor {
   private counters = Monitor.zeroCounters()
   /** When down servers were last re-checked early (see expediteDown). */
   private lastExpediteAt = Number.NEGATIVE_INFINITY
+  /** Scheduled entries by due time (ms, on the tick grid): one timer per tick. */
+  private readonly ticks = new Map<number, Tick>()
 
   constructor(
     private readonly events: MonitorEvents,
@@ -200,7 +225,7 @@ export class Monitor {
       status: old && sameTarget ? old.status : initialStatus(config.id, this.now()),
       streak: 0,
       tracker: old && sameTarget ? old.tracker : new TrafficTracker(config.id),
-      timer: null,
+      tick: null,
       nextDue: 0,
       job: null,
       hurry: false,
@@ -222,8 +247,7 @@ export class Monitor {
 
   /** Stops an entry's timer; a queued poll of it is dropped (its waiters released). */
   private retire(e: Entry): void {
-    if (e.timer) clearTimeout(e.timer)
-    e.timer = null
+    this.unschedule(e)
     e.generation++
     const job = e.job
     if (job && this.queue.indexOf(e, this.head) >= 0) {
@@ -247,10 +271,11 @@ export class Monitor {
   /** Stops the timers and drops the polls waiting for a slot (their probes resolve). */
   stop(): void {
     this.running = false
-    for (const e of this.entries.values()) {
-      if (e.timer) clearTimeout(e.timer)
-      e.timer = null
+    for (const tick of this.ticks.values()) {
+      clearTimeout(tick.timer)
+      for (const e of tick.entries) e.tick = null
     }
+    this.ticks.clear()
     for (let i = this.head; i < this.queue.length; i++) {
       const e = this.queue[i] as Entry
       const job = e.job
@@ -315,16 +340,43 @@ export class Monitor {
     return Math.min(MAX_BACKOFF_MS, Math.max(base, base * 2 ** Math.min(e.failures - 1, 4)))
   }
 
+  /** Due in `delay` ms, rounded up to the tick grid: joins the other servers due then. */
   private schedule(e: Entry, delay: number): void {
-    if (e.timer) clearTimeout(e.timer)
-    const gen = e.generation
-    e.nextDue = this.now() + delay
-    e.timer = setTimeout(() => {
-      e.timer = null
-      if (gen !== e.generation || !this.running) return
-      void this.request(e, e.nextDue)
-    }, delay)
-    e.timer.unref?.()
+    this.unschedule(e)
+    const now = this.now()
+    const at = Math.ceil((now + delay) / POLL_TICK_MS) * POLL_TICK_MS
+    e.nextDue = at
+    let tick = this.ticks.get(at)
+    if (!tick) {
+      const timer = setTimeout(() => this.fire(at), at - now)
+      timer.unref?.()
+      tick = { at, timer, entries: new Set() }
+      this.ticks.set(at, tick)
+    }
+    tick.entries.add(e)
+    e.tick = tick
+  }
+
+  private unschedule(e: Entry): void {
+    const tick = e.tick
+    if (!tick) return
+    e.tick = null
+    tick.entries.delete(e)
+    if (tick.entries.size === 0) {
+      clearTimeout(tick.timer)
+      this.ticks.delete(tick.at)
+    }
+  }
+
+  /** A tick is due: starts (or queues) the poll of each of its servers, in scheduling order. */
+  private fire(at: number): void {
+    const tick = this.ticks.get(at)
+    if (!tick) return
+    this.ticks.delete(at)
+    for (const e of tick.entries) {
+      e.tick = null
+      if (this.running) void this.request(e, e.nextDue)
+    }
   }
 
   private pollEntry(e: Entry): Promise<void> {
@@ -366,7 +418,7 @@ export class Monitor {
     if (now > job.dueAt + this.intervalOf(e)) c.late++
     else c.onTime++
     job.resolve()
-    if (job.generation === e.generation && this.running && !e.timer) {
+    if (job.generation === e.generation && this.running && !e.tick) {
       // Keep the cadence: the next poll is due one delay after this one was due.
       let due = Math.max(job.dueAt + this.nextDelay(e), now)
       if (e.hurry && isDown(e.status.state)) {
@@ -392,7 +444,7 @@ export class Monitor {
       if (x === except || !isDown(x.status.state)) continue
       // A poll in flight (maybe sent just before the outage ended) may still fail: its next
       // one comes soon instead of after the back-off.
-      if (!x.timer) {
+      if (!x.tick) {
         x.hurry = true
         continue
       }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { appError, type UserRow, type UsersSnapshot } from '../../../shared/contract'
 import type { UsersReading } from '../adapters/adapter'
-import { TrafficTracker } from './traffic-tracker'
+import { TrafficTracker, usersTableOf } from './traffic-tracker'
 
 type C = Record<string, [up: number, down: number]>
 
@@ -382,5 +382,113 @@ describe('kinds without per-user counters', () => {
     )
     expect(snap.stale).toBe(true)
     expect(snap.users[0]?.devices).toBeNull()
+  })
+})
+
+describe('TrafficTracker: columns and rows', () => {
+  it('snapshots serialize like plain ones: users in the JSON, the table hidden', () => {
+    const t = new TrafficTracker('s1')
+    t.update(reading(1000, { bob: [5, 6], amy: [1, 2] }, { amy: 1 }), null)
+    const s = t.update(reading(3000, { bob: [9, 8], amy: [3, 2] }, { amy: 1 }), null)
+    expect(Object.keys(s)).toEqual([
+      'serverId',
+      'at',
+      'stale',
+      'error',
+      'users',
+      'clearOnRead',
+      'countingSince',
+      'serverReset',
+    ])
+    expect(JSON.parse(JSON.stringify(s))).toEqual({
+      serverId: 's1',
+      at: 3000,
+      stale: false,
+      error: null,
+      users: [
+        {
+          name: 'amy',
+          online: true,
+          devices: 1,
+          up: 3,
+          down: 2,
+          upRate: 1,
+          downRate: 0,
+          reset: false,
+        },
+        {
+          name: 'bob',
+          online: false,
+          devices: 0,
+          up: 9,
+          down: 8,
+          upRate: 2,
+          downRate: 1,
+          reset: false,
+        },
+      ],
+      clearOnRead: false,
+      countingSince: null,
+      serverReset: false,
+    })
+    expect(structuredClone(s).users).toEqual(s.users)
+  })
+
+  it('the columns hold what the rows show (NaN for unknown), without building rows', () => {
+    const t = new TrafficTracker('s1')
+    t.update(reading(1000, { amy: [1, 2] }, { amy: 2, dan: 1 }), null)
+    const s = t.update(reading(2000, { amy: [5, 2] }, { amy: 2, dan: 1 }), null)
+    const c = usersTableOf(s)
+    expect(c.names).toEqual(['amy', 'dan'])
+    expect([...c.up]).toEqual([5, NaN])
+    expect([...c.upRate]).toEqual([4, NaN])
+    expect([...c.devices]).toEqual([2, 1])
+    expect([...c.online]).toEqual([1, 1])
+    // The same users: the same columns, updated in place by the next reading.
+    const s2 = t.update(reading(3000, { amy: [9, 2] }, { amy: 2, dan: 1 }), null)
+    expect(usersTableOf(s2)).toBe(c)
+    expect(c.up[0]).toBe(9)
+    expect(row(s2, 'dan')).toMatchObject({ up: null, upRate: null, devices: 1, online: true })
+  })
+
+  it('reads the columns of a snapshot made elsewhere from its rows', () => {
+    const plain: UsersSnapshot = {
+      serverId: 'x',
+      at: 1,
+      stale: false,
+      error: null,
+      users: [
+        {
+          name: 'a',
+          online: true,
+          devices: null,
+          up: 7,
+          down: null,
+          upRate: null,
+          downRate: 2,
+          reset: true,
+        },
+      ],
+      clearOnRead: false,
+      countingSince: null,
+      serverReset: false,
+    }
+    const c = usersTableOf(plain)
+    expect(usersTableOf(plain)).toBe(c)
+    expect([c.names, [...c.up], [...c.down], [...c.downRate], [...c.devices]]).toEqual([
+      ['a'],
+      [7],
+      [NaN],
+      [2],
+      [NaN],
+    ])
+    expect([...c.online, ...c.reset]).toEqual([1, 1])
+  })
+
+  it('a reader may replace the rows of a snapshot (a CLI filter)', () => {
+    const t = new TrafficTracker('s1')
+    const s = t.update(reading(1000, { amy: [1, 1], bob: [1, 1] }, { amy: 1 }), null)
+    s.users = s.users.filter((u) => u.online)
+    expect(s.users.map((u) => u.name)).toEqual(['amy'])
   })
 })

@@ -1,4 +1,4 @@
-import { Agent, buildConnector, errors as undiciErrors, request, type Dispatcher } from 'undici'
+import { Agent, buildConnector, errors as undiciErrors, type Dispatcher } from 'undici'
 import { Readable } from 'node:stream'
 import { handshakeUnverified } from './tls-handshake'
 import type { AppError } from '../../../../shared/contract'
@@ -138,85 +138,35 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
 
   return {
     dispatcherFor: agentFor,
-    async request(req) {
+    request(req) {
       const url = typeof req.url === 'string' ? new URL(req.url) : req.url
       const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
-      const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES
-      // One controller and one timer cleared when the request ends. AbortSignal.timeout's timer
-      // would outlive the request and, at 400 requests/s, fire a DOMException and an abort
-      // through AbortSignal.any's followers for every request long after it was done.
-      const controller = new AbortController()
-      const signal = controller.signal
-      let timedOut = false
-      const timer = setTimeout(() => {
-        timedOut = true
-        controller.abort(new DOMException('The request timed out.', 'TimeoutError'))
-      }, timeoutMs)
-      timer.unref?.()
-      const outer = req.signal
-      const follow = () => controller.abort(outer?.reason)
-      if (outer?.aborted) follow()
-      else outer?.addEventListener('abort', follow, { once: true })
-      const started = performance.now()
       const ctx: ErrorContext = { serverId: req.serverId, method: req.method, url, timeoutMs }
-      try {
-        const res = await request(url, {
-          method: req.method,
-          headers: { 'user-agent': userAgent, ...req.headers },
-          body:
-            req.body === undefined || typeof req.body === 'string' || req.body instanceof Uint8Array
-              ? req.body
-              : Readable.from(req.body, { objectMode: false }),
-          signal,
-          dispatcher: agentFor(req.tls),
-          ...(req.reuseConnection ? { reset: false } : {}),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        })
-        const chunks: Buffer[] = []
-        let size = 0
-        // Destroying an unread body emits 'error' (RequestAbortedError) on the next tick; with no
-        // listener that is an uncaught exception that would take the whole process down.
-        const discard = () => {
-          res.body.on('error', () => undefined)
-          res.body.destroy()
-        }
-        const declared = Number(res.headers['content-length'] ?? NaN)
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          discard()
-          throw tooLarge(ctx, maxBytes)
-        }
-        for await (const chunk of res.body) {
-          const buf = chunk as Buffer
-          size += buf.length
-          if (size > maxBytes) {
-            discard()
-            throw tooLarge(ctx, maxBytes)
-          }
-          chunks.push(buf)
-        }
-        return {
-          status: res.statusCode,
-          headers: res.headers,
-          // A small answer arrives in one chunk: no copy of it.
-          body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
-          elapsedMs: performance.now() - started,
-        }
-      } catch (err) {
-        if (err instanceof AppErrorException) throw err
-        if (timedOut) throw new AppErrorException(timeoutError(ctx))
-        if (req.signal?.aborted) {
-          throw new AppErrorException(
-            appError('timeout', `The request ${describe(ctx)} was cancelled.`, {
-              serverId: ctx.serverId,
-            }),
+      return new Promise<HttpResponse>((resolve, reject) => {
+        const call = new Call(ctx, req.maxBytes ?? DEFAULT_MAX_BYTES, req.signal, resolve, reject)
+        try {
+          agentFor(req.tls).dispatch(
+            {
+              origin: url.origin,
+              path: url.pathname + url.search,
+              method: req.method,
+              headers: { 'user-agent': userAgent, ...req.headers },
+              body:
+                req.body === undefined ||
+                typeof req.body === 'string' ||
+                req.body instanceof Uint8Array
+                  ? req.body
+                  : Readable.from(req.body, { objectMode: false }),
+              ...(req.reuseConnection ? { reset: false } : {}),
+              headersTimeout: timeoutMs,
+              bodyTimeout: timeoutMs,
+            },
+            call,
           )
+        } catch (err) {
+          call.onResponseError(null, err as Error)
         }
-        throw new AppErrorException(mapNetworkError(err, ctx))
-      } finally {
-        clearTimeout(timer)
-        outer?.removeEventListener('abort', follow)
-      }
+      })
     },
     async close() {
       const all = [...agents.entries()]
@@ -236,6 +186,132 @@ interface ErrorContext {
   method: string
   url: URL
   timeoutMs: number
+}
+
+/**
+ * One request as an undici dispatch handler: the body is collected as the chunks arrive (no
+ * stream, no async iterator, no promise per chunk — polls run 400 requests a second), under the
+ * size cap, within one total deadline (one timer, cleared at the end) and the caller's signal.
+ * Settles exactly once; every failure is an AppErrorException.
+ */
+class Call implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now()
+  private readonly timer: NodeJS.Timeout
+  private controller: Dispatcher.DispatchController | null = null
+  /** Why the request is being aborted (set before undici is told). */
+  private reason: AppErrorException | null = null
+  private done = false
+  private status = 0
+  private headers: Record<string, string | string[] | undefined> = {}
+  private readonly chunks: Buffer[] = []
+  private size = 0
+
+  constructor(
+    private readonly ctx: ErrorContext,
+    private readonly maxBytes: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (res: HttpResponse) => void,
+    private readonly reject: (err: AppErrorException) => void,
+  ) {
+    this.timer = setTimeout(
+      () => this.abort(new AppErrorException(timeoutError(ctx))),
+      ctx.timeoutMs,
+    )
+    this.timer.unref?.()
+    if (signal?.aborted) this.onCallerAbort()
+    else signal?.addEventListener('abort', this, { once: true })
+  }
+
+  /** The caller's signal (this object is its listener: no closure per request). */
+  handleEvent(): void {
+    this.onCallerAbort()
+  }
+
+  private onCallerAbort(): void {
+    this.abort(
+      new AppErrorException(
+        appError('timeout', `The request ${describe(this.ctx)} was cancelled.`, {
+          serverId: this.ctx.serverId,
+        }),
+      ),
+    )
+  }
+
+  private abort(reason: AppErrorException): void {
+    if (this.done || this.reason) return
+    this.reason = reason
+    // Not started yet: onRequestStart aborts it. Aborting a started request destroys its socket.
+    this.controller?.abort(reason)
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.reason) {
+      controller.abort(this.reason)
+      return
+    }
+    this.controller = controller
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return
+    const declared = Number(headers['content-length'] ?? NaN)
+    if (Number.isFinite(declared) && declared > this.maxBytes) {
+      this.abort(tooLarge(this.ctx, this.maxBytes))
+      return
+    }
+    this.status = statusCode
+    this.headers = headers
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.reason) return
+    this.size += chunk.length
+    if (this.size > this.maxBytes) {
+      this.abort(tooLarge(this.ctx, this.maxBytes))
+      return
+    }
+    this.chunks.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    if (this.done) return
+    if (this.reason) {
+      this.onResponseError(null, this.reason)
+      return
+    }
+    this.finish()
+    const { chunks, size } = this
+    this.resolve({
+      status: this.status,
+      headers: this.headers,
+      // A small answer arrives in one chunk: no copy of it.
+      body:
+        chunks.length === 1
+          ? (chunks[0] as Buffer)
+          : chunks.length === 0
+            ? Buffer.alloc(0)
+            : Buffer.concat(chunks, size),
+      elapsedMs: performance.now() - this.started,
+    })
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    if (this.done) return
+    this.finish()
+    if (this.reason) this.reject(this.reason)
+    else if (err instanceof AppErrorException) this.reject(err)
+    else this.reject(new AppErrorException(mapNetworkError(err, this.ctx)))
+  }
+
+  private finish(): void {
+    this.done = true
+    clearTimeout(this.timer)
+    this.signal?.removeEventListener('abort', this)
+  }
 }
 
 function describe(ctx: ErrorContext): string {
