@@ -184,6 +184,8 @@ async function untilAllChecked(core, count, timeoutMs = 120_000) {
   }
 }
 
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+
 /** CPU ms of `pid` in each of `cycles` back-to-back cycles of CYCLE_MS. */
 async function cpuPerCycle(pid, cycles) {
   const out = []
@@ -208,7 +210,10 @@ export async function run(ctx) {
   const { ROOT } = ctx
   const total = Number(process.env.BENCH_FLEET_SERVERS ?? 1000)
   const scaleCount = Math.round(total / 10)
-  const cycles = Math.max(6, Number(ctx.RUNS ?? 6))
+  // One minute of cycles: the history's per-minute work (the minute of per-user traffic sent to
+  // the worker and written) falls in it once, wherever the window starts; with 6 cycles it fell
+  // in half of the runs, and the p50 moved by 200 ms with it. The figure gives p50 and mean.
+  const cycles = 12
   const phases = (process.env.BENCH_FLEET_PHASES ?? 'ABC').toUpperCase()
   const procs = []
   const dirs = []
@@ -284,7 +289,11 @@ export async function run(ctx) {
       const d = (name) => one(m1, name) - one(m0, name)
       const polls = d('nodedeck_scheduler_polls_total')
       const onTime = d('nodedeck_scheduler_polls_on_time_total')
-      const expected = Math.floor((total * windowMs) / CYCLE_MS)
+      // Every server is due once per cycle: a window of k whole cycles (and a little more) holds
+      // at least k due polls of each. (Not total × window / cycle: the scheduler starts the
+      // servers of one 50 ms tick together, so the polls in the window's last fraction of a
+      // cycle come in lumps of ~10, not evenly — that counted up to 20 polls "missing".)
+      const expected = total * Math.floor(windowMs / CYCLE_MS)
       // Polls still queued or running at the end of the window finish after it: they are not
       // missing. Anything below that (a skipped poll) counts as not on time.
       const pendingAtEnd =
@@ -314,11 +323,15 @@ export async function run(ctx) {
       const naiveP50 = p50(naiveCpu)
       rows.push({
         id: 'B2',
-        figure: `core CPU per ${INTERVAL_S} s cycle at ${total.toLocaleString('en')} servers ${fmt(coreCpu, 'ms')} vs naive fetch loop ${fmt(naiveCpu, 'ms')} (ratio ${(coreP50 / naiveP50).toFixed(2)})`,
+        figure: `core CPU per ${INTERVAL_S} s cycle at ${total.toLocaleString('en')} servers ${fmt(coreCpu, 'ms')} (mean ${Math.round(mean(coreCpu))}) vs naive fetch loop ${fmt(naiveCpu, 'ms')} (mean ${Math.round(mean(naiveCpu))}) (ratio ${(coreP50 / naiveP50).toFixed(2)})`,
         value: `${coreP50} ms`,
         target: '≤ 500 ms and ≤ 1/3 of naive',
         pass: coreP50 <= 500 && coreP50 <= naiveP50 / 3,
-        detail: { core: spread(coreCpu), naive: spread(naiveCpu), ratio: coreP50 / naiveP50 },
+        detail: {
+          core: { ...spread(coreCpu), cycles: coreCpu },
+          naive: { ...spread(naiveCpu), cycles: naiveCpu },
+          ratio: coreP50 / naiveP50,
+        },
       })
       const p99 = one(m1, 'nodejs_eventloop_lag_p99_seconds') * 1000
       const max = one(m1, 'nodejs_eventloop_lag_max_seconds') * 1000
