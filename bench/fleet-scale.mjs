@@ -50,6 +50,23 @@ function rssBytes(pid) {
   return Number(kb) * 1024
 }
 
+/**
+ * Where a process's resident memory is (/proc/<pid>/smaps_rollup, /status): anonymous (heaps,
+ * malloc, stacks) and file-backed (code of the binary and libraries), in MB; and its threads.
+ */
+function memoryOf(pid) {
+  const roll = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(roll)?.[1] ?? NaN)
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const mb = (x) => Math.round(x / 1024)
+  return {
+    rssMb: mb(kb('Rss')),
+    anonymousMb: mb(kb('Anonymous')),
+    fileMb: mb(kb('Rss') - kb('Anonymous')),
+    threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? NaN),
+  }
+}
+
 /** Spawns a Node script; resolves with the child and its first stdout JSON line with `key`. */
 function startNode(args, key, { env = {}, input } = {}) {
   const child = spawn(process.execPath, args, {
@@ -409,6 +426,15 @@ export async function run(ctx) {
         await sleep(1000)
       }
       const rss = Math.max(...rssSamples)
+      // Where it is: the process (/proc) and the main isolate's heap (/metrics, prom-client).
+      const mC = await coreC.scrape()
+      const heapMb = (name) => Math.round(one(mC, name) / 1024 / 1024)
+      const memory = {
+        ...memoryOf(coreC.child.pid),
+        mainHeapTotalMb: heapMb('nodejs_heap_size_total_bytes'),
+        mainHeapUsedMb: heapMb('nodejs_heap_size_used_bytes'),
+        externalMb: heapMb('nodejs_external_memory_bytes'),
+      }
       const rssMb = rss / 1024 / 1024
       rows.push({
         id: 'B4',
@@ -418,6 +444,7 @@ export async function run(ctx) {
         pass: rssMb <= 200 && live.size >= 200,
         detail: {
           rssBytes: rssSamples,
+          memory,
           liveStreams: live.size,
           wanted: wantStreams,
           cpu: cpuC,

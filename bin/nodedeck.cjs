@@ -27,8 +27,8 @@ if (major < 22) {
 // heap for throughput on a big machine: at 1,000 servers the core kept a 128 MB young generation
 // and let the old one grow to about 4× its live size between full collections, and glibc kept
 // memory freed by V8's helper threads in one arena per thread (B4: ~450 MB resident). These
-// limits keep the same work near 300 MB for about the same CPU (bench/fleet-scale.mjs, B2 and
-// B4): young generation 3 × 8 MB, old generation at most 1.5× its live size before the next full
+// limits, with the core's columnar user state, keep the same work near 245 MB for about the same
+// CPU (bench/fleet-scale.mjs, B2 and B4): young generation 3 × 8 MB, old generation at most 1.5× its live size before the next full
 // collection, two malloc arenas. V8 reads its limits once, when it creates the heap, so the
 // process replaces itself (process.execve: same pid, same stdio) with them: one more Node start-up
 // (~40 ms). Flags or NODE_OPTIONS given by the user win; where execve is missing (Windows), the
