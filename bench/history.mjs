@@ -339,6 +339,9 @@ async function runB7(ctx) {
         before,
       ])
       before = await renders(page, card)
+      // The card may be below the fold (the cards above it are as tall as their empty state):
+      // the wheel must land on the chart, so it is scrolled into view first.
+      await page.getByTestId(card).locator('canvas').first().scrollIntoViewIfNeeded()
       const box = await page.getByTestId(card).locator('canvas').first().boundingBox()
       await page.mouse.move(box.x + box.width * (0.3 + 0.1 * i), box.y + box.height / 2)
       const t0 = performance.now()

@@ -135,7 +135,12 @@ export class TrafficTracker {
   private rowsNames: readonly string[] = []
   private rowsVersion = 0
 
-  constructor(private readonly serverId: string) {
+  // A plain field, not a parameter property: bench/history.mjs loads the history feed (which
+  // imports this module) with Node's type stripping, which does not rewrite parameter properties.
+  private readonly serverId: string
+
+  constructor(serverId: string) {
+    this.serverId = serverId
     this.snapshot = this.snap({
       serverId,
       at: null,
