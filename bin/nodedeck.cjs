@@ -27,14 +27,16 @@ if (major < 22) {
 // heap for throughput on a big machine: at 1,000 servers the core kept a 128 MB young generation
 // and let the old one grow to about 4× its live size between full collections, and glibc kept
 // memory freed by V8's helper threads in one arena per thread (B4: ~450 MB resident). These
-// limits, with the core's columnar user state, keep the same work near 245 MB for about the same
-// CPU (bench/fleet-scale.mjs, B2 and B4): young generation 3 × 8 MB, old generation at most 1.5× its live size before the next full
-// collection, two malloc arenas. V8 reads its limits once, when it creates the heap, so the
-// process replaces itself (process.execve: same pid, same stdio) with them: one more Node start-up
-// (~40 ms). Flags or NODE_OPTIONS given by the user win; where execve is missing (Windows), the
-// defaults stay.
+// limits, with the core's columnar user state, keep the same work near 227 MB for about the same
+// CPU (bench/fleet-scale.mjs, B2 and B4): young generation 3 × 8 MB, old generation at most 1.2×
+// its live size before the next full collection (1.5× measured 245–250 MB for the same CPU;
+// 4 MB semi-spaces cost CPU and saved nothing), two malloc arenas. V8 reads its limits once, when
+// it creates the heap, so the process replaces itself (process.execve: same pid, same stdio)
+// with them: one more Node start-up (~40 ms). Flags or NODE_OPTIONS given by the user win
+// (`--heap-growing-percent` is refused in NODE_OPTIONS: give it on the command line); where
+// execve is missing (Windows), the defaults stay.
 const LONG_RUNNING = ['serve', 'demo']
-const V8_MEMORY_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50']
+const V8_MEMORY_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=20']
 if (
   typeof process.execve === 'function' &&
   LONG_RUNNING.some((c) => process.argv.includes(c)) &&
